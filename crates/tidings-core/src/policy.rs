@@ -1,0 +1,1 @@
+//! The reconnect policy (STUB, to be written).
