@@ -1,0 +1,42 @@
+// Builds the npm package: Rust -> wasm32 -> wasm-bindgen (--target web) -> wasm-opt -Oz -> tsc.
+//
+// Why not wasm-pack: it downloads its own binaries, which this project's machines cannot do
+// (see shared/TOOLCHAIN.md). The steps below use only cargo, the wasm-bindgen CLI pinned to
+// Cargo.lock (installed by scripts/bootstrap.sh) and wasm-opt from the npm `binaryen` package.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(npmDir, '..');
+const wasmDir = join(npmDir, 'wasm');
+const skipWasm = process.argv.includes('--ts-only');
+
+function run(cmd, args, cwd = root) {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { cwd, stdio: 'inherit' });
+}
+
+if (!skipWasm) {
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'tidings-web']);
+  rmSync(wasmDir, { recursive: true, force: true });
+  mkdirSync(wasmDir, { recursive: true });
+  run('wasm-bindgen', [
+    '--target', 'web',
+    '--out-dir', wasmDir,
+    '--out-name', 'tidings_wasm',
+    join(root, 'target/wasm32-unknown-unknown/release/tidings_web.wasm'),
+  ]);
+  const wasmFile = join(wasmDir, 'tidings_wasm_bg.wasm');
+  const before = statSync(wasmFile).size;
+  // Debian's binaryen (v108) breaks rustc 1.95 output at runtime; the npm one (132) is fine.
+  run(join(npmDir, 'node_modules/.bin/wasm-opt'), [
+    '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+    wasmFile, '-o', wasmFile,
+  ]);
+  console.log(`wasm: ${before} bytes -> ${statSync(wasmFile).size} bytes after wasm-opt -Oz`);
+}
+rmSync(join(npmDir, 'dist'), { recursive: true, force: true });
+run(join(npmDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], npmDir);

@@ -1,0 +1,103 @@
+import { TidingsError } from './errors.js';
+import { init, wasmIfReady, type Wasm } from './loader.js';
+
+/** An event as delivered by {@link createParser}, shaped like eventsource-parser's. */
+export interface ParsedEvent {
+  /** The `event:` type, or `undefined` for the default type `message` (as eventsource-parser does). */
+  event: string | undefined;
+  /** The last event ID in force for this event, or `undefined` when it is empty. */
+  id: string | undefined;
+  /** The event data (data lines joined by `\n`). */
+  data: string;
+  /** The spec's persisted last event ID (an empty string when none was ever set). */
+  lastEventId: string;
+}
+
+/** Callbacks for {@link createParser}; the same names and shapes as eventsource-parser's. */
+export interface ParserCallbacks {
+  /** Called for every dispatched event. */
+  onEvent: (event: ParsedEvent) => void;
+  /** Called when a valid `retry:` field sets the reconnection time, in milliseconds. */
+  onRetry?: (retryMs: number) => void;
+  /** Called for each comment line (`: text`); servers often send these as heartbeats. */
+  onComment?: (comment: string) => void;
+  /** Called when a line or event exceeds `maxBufferSize`; the parser stops until `reset()`. */
+  onError?: (error: TidingsError) => void;
+  /** Largest line and event, in bytes. Defaults to the core's limits (16 MiB). */
+  maxBufferSize?: number;
+}
+
+/** A streaming parser: feed it chunks as they arrive. */
+export interface EventStreamParser {
+  /** Feeds a chunk: a string, or bytes (decoded as UTF-8 by the parser, split anywhere). */
+  feed(chunk: string | Uint8Array): void;
+  /** Prepares for a new connection; keeps the last event ID. */
+  reset(): void;
+}
+
+/**
+ * Creates a `text/event-stream` parser with the callback shape of eventsource-parser, so
+ * switching is a change of import. Parsing runs in WebAssembly and follows WHATWG HTML §9.2.
+ *
+ * If the wasm module is not loaded yet, chunks are queued and parsed in order as soon as it is
+ * (so nothing is lost); `await init()` first to get callbacks synchronously inside `feed`.
+ *
+ * @example
+ * ```ts
+ * import { createParser, init } from 'tidings';
+ * await init();
+ * const parser = createParser({ onEvent: (e) => console.log(e.event ?? 'message', e.data) });
+ * parser.feed('data: hello\n\n');
+ * ```
+ */
+export function createParser(callbacks: ParserCallbacks): EventStreamParser {
+  let inner: InstanceType<Wasm['Parser']> | undefined;
+  let pending: Array<string | Uint8Array | 'reset'> | undefined;
+
+  const build = (wasm: Wasm) => {
+    const onEvent = (type: string, data: string, lastEventId: string) =>
+      callbacks.onEvent({
+        event: type === 'message' ? undefined : type,
+        id: lastEventId === '' ? undefined : lastEventId,
+        data,
+        lastEventId,
+      });
+    inner = new wasm.Parser(onEvent, callbacks.onRetry, callbacks.onComment, callbacks.maxBufferSize);
+  };
+  const feedNow = (chunk: string | Uint8Array) => {
+    try {
+      if (typeof chunk === 'string') inner!.feedText(chunk);
+      else inner!.feed(chunk);
+    } catch (error) {
+      const err = TidingsError.fromWasm(error);
+      if (callbacks.onError) callbacks.onError(err);
+      else throw err;
+    }
+  };
+
+  const ready = wasmIfReady();
+  if (ready) build(ready);
+  else {
+    pending = [];
+    void init().then((wasm) => {
+      build(wasm);
+      const queued = pending ?? [];
+      pending = undefined;
+      for (const item of queued) {
+        if (item === 'reset') inner!.reset();
+        else feedNow(item);
+      }
+    });
+  }
+
+  return {
+    feed(chunk) {
+      if (pending) pending.push(chunk);
+      else feedNow(chunk);
+    },
+    reset() {
+      if (pending) pending.push('reset');
+      else inner!.reset();
+    },
+  };
+}
