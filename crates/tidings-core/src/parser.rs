@@ -1,28 +1,141 @@
-//! The `text/event-stream` parser (WHATWG HTML §9.2.5–9.2.6).
+//! The `text/event-stream` parser: bytes in, [`Frame`]s out.
 //!
-//! STUB: the public signatures below are the contract other crates build against.
+//! It implements [WHATWG HTML §9.2.5 "Parsing an event stream"][parsing] and
+//! [§9.2.6 "Interpreting an event stream"][interpreting] exactly, incrementally, over byte
+//! chunks split anywhere (inside a CRLF pair, inside a multi-byte UTF-8 character, inside the
+//! byte order mark).
+//!
+//! ```
+//! use tidings_core::{Frame, Parser};
+//!
+//! let mut parser = Parser::new();
+//! let mut seen = Vec::new();
+//! for chunk in [&b"event: greet\r\nda"[..], b"ta: hello\r", b"\n\r\n"] {
+//!     parser
+//!         .feed(chunk, |frame| {
+//!             if let Frame::Event(event) = frame {
+//!                 seen.push((event.event_type.to_owned(), event.data.to_owned()));
+//!             }
+//!         })
+//!         .unwrap();
+//! }
+//! assert_eq!(seen, [("greet".to_owned(), "hello".to_owned())]);
+//! ```
+//!
+//! # Decisions the spec leaves open
+//!
+//! * **Comments** are ignored by browsers; here they are reported as [`Frame::Comment`] (they
+//!   are heartbeats for an idle timeout). The text after the colon is reported with **one
+//!   leading U+0020 SPACE stripped**, the same rule the spec applies to field values and the
+//!   same as eventsource-parser v3 (`": ping"` → `"ping"`, `":  ping"` → `" ping"`).
+//! * **`retry`** values too large for a `u64` saturate to `u64::MAX` (the spec's integer is
+//!   unbounded; any value that large means "never" in practice).
+//! * **Last event ID across connections**: the spec initialises the last event ID buffer to
+//!   the empty string for every stream. Browsers (Chromium, Firefox) and web-platform-tests
+//!   instead start a new connection from the current last event ID, so [`Parser::reset`] keeps
+//!   it and the next stream's buffer starts from it.
+//! * **Limits** ([`Limits`]) are not in the spec; they turn unbounded input into a typed,
+//!   final [`ParseError`].
+//!
+//! # How it stays fast and linear
+//!
+//! CR and LF are ASCII, and in UTF-8 an ASCII byte never occurs inside a multi-byte sequence
+//! and always ends an invalid one. So splitting *bytes* at CR/LF and then decoding each line
+//! on its own gives exactly the same text as decoding the whole stream and then splitting it
+//! (including U+FFFD replacement of maximal subparts). The parser therefore needs no
+//! streaming UTF-8 decoder state: a line that lies wholly inside a chunk is validated with
+//! `core::str::from_utf8` (once per run of valid lines, not per line) and borrowed without
+//! copying; only a line that straddles chunks is copied, as raw bytes, into one buffer, and
+//! each new chunk is scanned once (never the buffered bytes again).
+//!
+//! [parsing]: https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
+//! [interpreting]: https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
 
+use alloc::borrow::Cow;
 use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// The UTF-8 encoding of U+FEFF BYTE ORDER MARK, stripped once at the start of each stream.
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// Buffers whose capacity grew past this are freed after use, so one huge event does not pin
+/// its memory for the rest of a long-lived connection.
+const RETAINED_CAPACITY: usize = 64 * 1024;
 
 /// Size limits that bound the parser's memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// The defaults are **16 MiB** for both limits. Browsers have no limits at all, and real
+/// streams do carry multi-megabyte single-line events (base64 images, big JSON snapshots), so
+/// the defaults leave 2× headroom over an 8 MiB single-line event while still turning a
+/// runaway or hostile stream into an error long before it exhausts memory.
+///
+/// What the limits bound:
+/// * The raw bytes of the line being parsed, excluding its terminator:
+///   at most `max_line_len`.
+/// * The data of one event (what [`Event::data`] would be, in UTF-8 bytes after decoding):
+///   at most `max_event_size`.
+/// * The event type and last event ID come from one line each, so they are bounded by
+///   `max_line_len` (times 3 in the worst case, when every byte is invalid UTF-8 and becomes a
+///   3-byte U+FFFD).
+///
+/// ```
+/// use tidings_core::{Limits, ParseError, Parser};
+///
+/// let mut parser = Parser::with_limits(Limits { max_line_len: 8, max_event_size: 1024 });
+/// let result = parser.feed(b"data: this line is too long\n", |_| {});
+/// assert_eq!(result, Err(ParseError::LineTooLong { limit: 8 }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limits {
-    /// Longest line, in bytes, before [`ParseError::LineTooLong`].
+    /// Longest line, in raw bytes without its line ending, before [`ParseError::LineTooLong`].
     pub max_line_len: usize,
-    /// Largest data buffer of one event, in bytes, before [`ParseError::EventTooLarge`].
+    /// Largest data of one event, in UTF-8 bytes without the final LF, before
+    /// [`ParseError::EventTooLarge`].
     pub max_event_size: usize,
+}
+
+impl Limits {
+    /// The default limits: 16 MiB for a line and 16 MiB for an event's data.
+    ///
+    /// ```
+    /// use tidings_core::Limits;
+    /// assert_eq!(Limits::DEFAULT, Limits::default());
+    /// assert!(Limits::DEFAULT.max_event_size >= 8 << 20);
+    /// ```
+    pub const DEFAULT: Limits = Limits {
+        max_line_len: 16 << 20,
+        max_event_size: 16 << 20,
+    };
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_line_len: 16 << 20, max_event_size: 16 << 20 }
+        Limits::DEFAULT
     }
 }
 
-/// A dispatched event, borrowed from the parser's buffers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A dispatched event, borrowed from the parser's buffers or from the chunk being fed.
+///
+/// See [§9.2.6 "dispatch the event"](https://html.spec.whatwg.org/multipage/server-sent-events.html#dispatchMessage).
+///
+/// ```
+/// use tidings_core::{Frame, Parser};
+///
+/// let mut parser = Parser::new();
+/// parser
+///     .feed(b"id: 7\ndata: a\ndata: b\n\n", |frame| {
+///         if let Frame::Event(event) = frame {
+///             assert_eq!(event.event_type, "message");
+///             assert_eq!(event.data, "a\nb");
+///             assert_eq!(event.last_event_id, "7");
+///         }
+///     })
+///     .unwrap();
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Event<'a> {
-    /// The event type (`"message"` unless an `event:` field set it).
+    /// The event type (`"message"` unless an `event:` field set a non-empty one).
     pub event_type: &'a str,
     /// The data buffer, with its one trailing LF removed.
     pub data: &'a str,
@@ -30,8 +143,35 @@ pub struct Event<'a> {
     pub last_event_id: &'a str,
 }
 
+impl Event<'_> {
+    /// Copies the event out of the parser's buffers.
+    ///
+    /// ```
+    /// use tidings_core::{Event, OwnedEvent};
+    ///
+    /// let event = Event { event_type: "message", data: "hi", last_event_id: "" };
+    /// let owned: OwnedEvent = event.to_owned_event();
+    /// assert_eq!(owned.data, "hi");
+    /// assert_eq!(owned.as_event(), event);
+    /// ```
+    pub fn to_owned_event(&self) -> OwnedEvent {
+        OwnedEvent {
+            event_type: self.event_type.into(),
+            data: self.data.into(),
+            last_event_id: self.last_event_id.into(),
+        }
+    }
+}
+
 /// An owned copy of an [`Event`].
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// ```
+/// use tidings_core::{Event, OwnedEvent};
+///
+/// let owned = OwnedEvent::from(Event { event_type: "tick", data: "1", last_event_id: "a" });
+/// assert_eq!(owned.event_type, "tick");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct OwnedEvent {
     /// See [`Event::event_type`].
     pub event_type: String,
@@ -41,19 +181,106 @@ pub struct OwnedEvent {
     pub last_event_id: String,
 }
 
+impl OwnedEvent {
+    /// Borrows this event as an [`Event`].
+    ///
+    /// ```
+    /// use tidings_core::OwnedEvent;
+    ///
+    /// let owned = OwnedEvent { event_type: "message".into(), ..Default::default() };
+    /// assert_eq!(owned.as_event().event_type, "message");
+    /// ```
+    pub fn as_event(&self) -> Event<'_> {
+        Event {
+            event_type: &self.event_type,
+            data: &self.data,
+            last_event_id: &self.last_event_id,
+        }
+    }
+}
+
+impl From<Event<'_>> for OwnedEvent {
+    fn from(event: Event<'_>) -> Self {
+        event.to_owned_event()
+    }
+}
+
 /// One output of the parser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// ```
+/// use tidings_core::{Frame, Parser};
+///
+/// let mut frames = Vec::new();
+/// Parser::new()
+///     .feed(b": ping\nretry: 3000\ndata: x\n\n", |frame| frames.push(frame.to_owned_frame()))
+///     .unwrap();
+/// assert_eq!(frames.len(), 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Frame<'a> {
-    /// An event was dispatched.
+    /// An event was dispatched (a blank line ended an event with a non-empty data buffer).
     Event(Event<'a>),
-    /// A valid `retry:` field set the reconnection time, in milliseconds.
+    /// A `retry:` field made only of ASCII digits set the reconnection time, in milliseconds
+    /// (saturating at `u64::MAX`).
     Retry(u64),
-    /// A comment line (the text after the colon); servers send these as heartbeats.
+    /// A comment line: the text after the colon, with one leading space stripped. Servers send
+    /// these as heartbeats.
     Comment(&'a str),
 }
 
-/// Why the parser stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl Frame<'_> {
+    /// Copies the frame out of the parser's buffers.
+    ///
+    /// ```
+    /// use tidings_core::{Frame, OwnedFrame};
+    ///
+    /// assert_eq!(Frame::Comment("hi").to_owned_frame(), OwnedFrame::Comment("hi".into()));
+    /// assert_eq!(Frame::Retry(5).to_owned_frame(), OwnedFrame::Retry(5));
+    /// ```
+    pub fn to_owned_frame(&self) -> OwnedFrame {
+        match *self {
+            Frame::Event(event) => OwnedFrame::Event(event.to_owned_event()),
+            Frame::Retry(ms) => OwnedFrame::Retry(ms),
+            Frame::Comment(text) => OwnedFrame::Comment(text.into()),
+        }
+    }
+}
+
+/// An owned copy of a [`Frame`], as collected by [`Parser::feed_collect`].
+///
+/// ```
+/// use tidings_core::{OwnedFrame, Parser};
+///
+/// let mut frames = Vec::new();
+/// Parser::new().feed_collect(b"retry: 10\n", &mut frames).unwrap();
+/// assert_eq!(frames, [OwnedFrame::Retry(10)]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OwnedFrame {
+    /// See [`Frame::Event`].
+    Event(OwnedEvent),
+    /// See [`Frame::Retry`].
+    Retry(u64),
+    /// See [`Frame::Comment`].
+    Comment(String),
+}
+
+impl From<Frame<'_>> for OwnedFrame {
+    fn from(frame: Frame<'_>) -> Self {
+        frame.to_owned_frame()
+    }
+}
+
+/// Why the parser stopped. Final until [`Parser::reset`].
+///
+/// ```
+/// use tidings_core::ParseError;
+///
+/// let error = ParseError::EventTooLarge { limit: 10 };
+/// assert_eq!(error.to_string(), "event data larger than 10 bytes");
+/// assert_eq!(error.code(), "event-too-large");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParseError {
     /// A line exceeded [`Limits::max_line_len`].
@@ -68,39 +295,914 @@ pub enum ParseError {
     },
 }
 
-/// Incremental `text/event-stream` parser.
-#[derive(Debug, Default)]
+impl ParseError {
+    /// A stable kebab-case name for the error (`"line-too-long"`, `"event-too-large"`), as
+    /// used by the conformance fixtures and the JavaScript API.
+    ///
+    /// ```
+    /// use tidings_core::ParseError;
+    /// assert_eq!(ParseError::LineTooLong { limit: 1 }.code(), "line-too-long");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            ParseError::LineTooLong { .. } => "line-too-long",
+            ParseError::EventTooLarge { .. } => "event-too-large",
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
+            ParseError::EventTooLarge { limit } => {
+                write!(f, "event data larger than {limit} bytes")
+            }
+        }
+    }
+}
+
+/// `core::error::Error` is the same trait as `std::error::Error`, so this impl serves `std`
+/// users and `no_std` users alike.
+impl core::error::Error for ParseError {}
+
+/// Incremental `text/event-stream` parser
+/// ([WHATWG HTML §9.2.5–9.2.6](https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream)).
+///
+/// Feed it byte chunks as they arrive with [`feed`](Parser::feed); call
+/// [`finish`](Parser::finish) when the stream ends and [`reset`](Parser::reset) before the
+/// bytes of a new connection. It never panics, never allocates without bound (see
+/// [`Limits`]) and runs in time linear in its input however the input is chunked.
+///
+/// ```
+/// use tidings_core::{Frame, Parser};
+///
+/// let mut parser = Parser::new();
+/// let mut data = Vec::new();
+/// // Split inside a CRLF pair and inside the two-byte "é".
+/// for chunk in [&b"data: caf\xC3"[..], b"\xA9\r", b"\n\r\n"] {
+///     parser
+///         .feed(chunk, |frame| {
+///             if let Frame::Event(e) = frame {
+///                 data.push(e.data.to_owned());
+///             }
+///         })
+///         .unwrap();
+/// }
+/// parser.finish();
+/// assert_eq!(data, ["café"]);
+/// ```
+#[derive(Debug, Clone)]
 pub struct Parser {
+    /// Bounds every buffer below; fixed at construction so behaviour never changes mid-stream.
+    limits: Limits,
+    /// Set when a limit is exceeded. A stream that overflowed cannot be resynchronised
+    /// reliably (we dropped bytes), so the error is final until `reset()` starts a new one.
+    failed: Option<ParseError>,
+    /// `Some(n)`: still at the start of a stream, and its first `n` bytes matched the BOM so
+    /// far. The BOM can be split across chunks, so a partial match must survive a `feed`.
+    /// `None`: past the start of the stream; a U+FEFF now is ordinary text.
+    bom_matched: Option<u8>,
+    /// The previous chunk ended with a CR that ended a line. If the next chunk starts with LF
+    /// that LF is the second half of a CRLF, not a second (blank) line.
+    skip_lf: bool,
+    /// Raw bytes of a line that started in an earlier chunk and has not ended yet. Kept raw
+    /// (undecoded) because it may end inside a UTF-8 sequence that the next chunk completes;
+    /// decoding happens once, when the line is complete.
+    line_buf: Vec<u8>,
+    /// The spec's "data buffer": every `data` value followed by LF since the last dispatch.
+    data: String,
+    /// The spec's "event type buffer"; empty means "message".
+    event_type: String,
+    /// The spec's "last event ID buffer", valid only while `id_pending` is set (an `id` field
+    /// arrived since the last dispatch). It is committed at the next blank line, not before: a
+    /// stream cut before that blank line must not move the ID a reconnect resumes from.
+    pending_id: String,
+    /// Whether `pending_id` holds a value not yet committed to `last_event_id`. Otherwise the
+    /// buffer equals `last_event_id`; keeping the flag avoids copying the ID on every event.
+    id_pending: bool,
+    /// The event source's "last event ID string": what events carry and what a reconnect
+    /// sends as `Last-Event-ID`. Survives dispatch, `finish` and `reset`.
     last_event_id: String,
 }
 
+impl Default for Parser {
+    fn default() -> Self {
+        Parser::new()
+    }
+}
+
 impl Parser {
-    /// A parser with default [`Limits`].
-    pub fn new() -> Self {
-        Self::default()
+    /// A parser with [`Limits::DEFAULT`].
+    ///
+    /// ```
+    /// use tidings_core::{Limits, Parser};
+    /// assert_eq!(Parser::new().limits(), Limits::default());
+    /// ```
+    pub const fn new() -> Self {
+        Self::with_limits(Limits::DEFAULT)
     }
+
     /// A parser with the given limits.
-    pub fn with_limits(_limits: Limits) -> Self {
-        todo!()
+    ///
+    /// ```
+    /// use tidings_core::{Limits, Parser};
+    ///
+    /// let limits = Limits { max_line_len: 4096, max_event_size: 1 << 20 };
+    /// assert_eq!(Parser::with_limits(limits).limits(), limits);
+    /// ```
+    pub const fn with_limits(limits: Limits) -> Self {
+        Parser {
+            limits,
+            failed: None,
+            bom_matched: Some(0),
+            skip_lf: false,
+            line_buf: Vec::new(),
+            data: String::new(),
+            event_type: String::new(),
+            pending_id: String::new(),
+            id_pending: false,
+            last_event_id: String::new(),
+        }
     }
-    /// Feeds a chunk of bytes; calls `on_frame` for each output.
-    pub fn feed<F: FnMut(Frame<'_>)>(&mut self, _bytes: &[u8], _on_frame: F) -> Result<(), ParseError> {
-        todo!()
+
+    /// The limits this parser enforces.
+    ///
+    /// ```
+    /// use tidings_core::Parser;
+    /// assert_eq!(Parser::new().limits().max_line_len, 16 << 20);
+    /// ```
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
-    /// End of stream: discards the pending event and any partial line.
+
+    /// Feeds a chunk of bytes and calls `on_frame` for each output, in stream order.
+    ///
+    /// Chunks may be split anywhere. Needing more bytes is never an error. On an error the
+    /// frames before the offending line have been delivered, and the parser stays failed:
+    /// every later `feed` returns the same error and emits nothing, until [`reset`].
+    ///
+    /// ```
+    /// use tidings_core::{Frame, Parser};
+    ///
+    /// let mut parser = Parser::new();
+    /// let mut count = 0;
+    /// parser.feed(b"data: 1\n\ndata: 2\n", |_| count += 1).unwrap();
+    /// assert_eq!(count, 1); // the second event has not ended yet
+    /// parser.feed(b"\n", |_| count += 1).unwrap();
+    /// assert_eq!(count, 2);
+    /// ```
+    ///
+    /// [`reset`]: Parser::reset
+    pub fn feed<F: FnMut(Frame<'_>)>(
+        &mut self,
+        bytes: &[u8],
+        mut on_frame: F,
+    ) -> Result<(), ParseError> {
+        if let Some(error) = self.failed {
+            return Err(error);
+        }
+        let result = self.feed_inner(bytes, &mut on_frame);
+        if let Err(error) = result {
+            self.fail(error);
+        }
+        result
+    }
+
+    /// Like [`feed`](Parser::feed), appending owned copies of the frames to `out`. On an
+    /// error, `out` holds the frames that came before it.
+    ///
+    /// ```
+    /// use tidings_core::{OwnedFrame, Parser};
+    ///
+    /// let mut frames = Vec::new();
+    /// Parser::new().feed_collect(b": hi\ndata: x\n\n", &mut frames).unwrap();
+    /// assert_eq!(frames[0], OwnedFrame::Comment("hi".into()));
+    /// assert!(matches!(&frames[1], OwnedFrame::Event(e) if e.data == "x"));
+    /// ```
+    pub fn feed_collect(
+        &mut self,
+        bytes: &[u8],
+        out: &mut Vec<OwnedFrame>,
+    ) -> Result<(), ParseError> {
+        self.feed(bytes, |frame| out.push(frame.to_owned_frame()))
+    }
+
+    /// End of stream: discards the pending event and any partial line, as the spec requires
+    /// ("If the file ends in the middle of an event, before the final empty line, the
+    /// incomplete event is not dispatched"). An `id` field of that incomplete event is not
+    /// committed either.
+    ///
+    /// The next [`feed`](Parser::feed) starts a new stream (its own BOM). A failed parser
+    /// stays failed; use [`reset`](Parser::reset) for a new connection.
+    ///
+    /// ```
+    /// use tidings_core::Parser;
+    ///
+    /// let mut parser = Parser::new();
+    /// let mut count = 0;
+    /// parser.feed(b"id: 1\ndata: never dispatched\n", |_| count += 1).unwrap();
+    /// parser.finish();
+    /// parser.feed(b"\n", |_| count += 1).unwrap();
+    /// assert_eq!(count, 0);
+    /// assert_eq!(parser.last_event_id(), "");
+    /// ```
     pub fn finish(&mut self) {
-        todo!()
+        self.bom_matched = Some(0);
+        self.skip_lf = false;
+        clear_bytes(&mut self.line_buf);
+        clear_string(&mut self.data);
+        clear_string(&mut self.event_type);
+        self.id_pending = false;
     }
-    /// Prepares for a new connection, keeping the last event ID.
+
+    /// Prepares for a new connection: a fresh stream (BOM, buffers, partial line) and no
+    /// error, keeping the last event ID so the new stream resumes from it.
+    ///
+    /// ```
+    /// use tidings_core::{Limits, Parser};
+    ///
+    /// let mut parser = Parser::with_limits(Limits { max_line_len: 4, max_event_size: 4 });
+    /// parser.feed(b"id: 1\n\n", |_| {}).unwrap();
+    /// assert!(parser.feed(b"data: too long\n", |_| {}).is_err());
+    /// assert!(parser.is_failed());
+    /// parser.reset();
+    /// assert!(!parser.is_failed());
+    /// assert_eq!(parser.last_event_id(), "1");
+    /// ```
     pub fn reset(&mut self) {
-        todo!()
+        self.finish();
+        self.failed = None;
     }
-    /// The current last event ID.
+
+    /// Whether a limit was exceeded (every `feed` fails until [`reset`](Parser::reset)).
+    ///
+    /// ```
+    /// use tidings_core::Parser;
+    /// assert!(!Parser::new().is_failed());
+    /// ```
+    pub fn is_failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// The error that stopped the parser, if any.
+    ///
+    /// ```
+    /// use tidings_core::{Limits, ParseError, Parser};
+    ///
+    /// let mut parser = Parser::with_limits(Limits { max_line_len: 100, max_event_size: 1 });
+    /// let _ = parser.feed(b"data: ab\n", |_| {});
+    /// assert_eq!(parser.error(), Some(ParseError::EventTooLarge { limit: 1 }));
+    /// ```
+    pub fn error(&self) -> Option<ParseError> {
+        self.failed
+    }
+
+    /// The current last event ID: the value of the last `id` field of a dispatched (blank-line
+    /// terminated) event, which a reconnect sends as `Last-Event-ID`.
+    ///
+    /// ```
+    /// use tidings_core::Parser;
+    ///
+    /// let mut parser = Parser::new();
+    /// parser.feed(b"id: 42\n", |_| {}).unwrap();
+    /// assert_eq!(parser.last_event_id(), ""); // not committed until the blank line
+    /// parser.feed(b"\n", |_| {}).unwrap();
+    /// assert_eq!(parser.last_event_id(), "42"); // committed even though no event fired
+    /// ```
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id
     }
-    /// Seeds the last event ID (e.g. from storage).
+
+    /// Seeds the last event ID (e.g. from storage, or from a previous client). Also discards
+    /// an `id` field seen since the last blank line.
+    ///
+    /// ```
+    /// use tidings_core::{Frame, Parser};
+    ///
+    /// let mut parser = Parser::new();
+    /// parser.set_last_event_id("from-storage");
+    /// parser
+    ///     .feed(b"data: x\n\n", |frame| {
+    ///         if let Frame::Event(e) = frame {
+    ///             assert_eq!(e.last_event_id, "from-storage");
+    ///         }
+    ///     })
+    ///     .unwrap();
+    /// ```
     pub fn set_last_event_id(&mut self, id: &str) {
-        self.last_event_id = id.into();
+        self.last_event_id.clear();
+        self.last_event_id.push_str(id);
+        self.id_pending = false;
+    }
+
+    /// Bytes currently held in the parser's buffers (partial line, data, event type, pending
+    /// ID; not capacity, not the committed last event ID). Never more than
+    /// `max_line_len + max_event_size + 1 + 2 * 3 * max_line_len`.
+    ///
+    /// ```
+    /// use tidings_core::Parser;
+    ///
+    /// let mut parser = Parser::new();
+    /// parser.feed(b"data: abc\nda", |_| {}).unwrap();
+    /// assert_eq!(parser.buffered_bytes(), "abc\n".len() + "da".len());
+    /// ```
+    pub fn buffered_bytes(&self) -> usize {
+        let pending_id = if self.id_pending {
+            self.pending_id.len()
+        } else {
+            0
+        };
+        self.line_buf.len() + self.data.len() + self.event_type.len() + pending_id
+    }
+
+    /// Drops the buffers after a limit error; the parser is useless until `reset` anyway.
+    fn fail(&mut self, error: ParseError) {
+        self.failed = Some(error);
+        self.skip_lf = false;
+        self.line_buf = Vec::new();
+        self.data = String::new();
+        self.event_type = String::new();
+        self.pending_id = String::new();
+        self.id_pending = false;
+    }
+
+    fn feed_inner(
+        &mut self,
+        mut bytes: &[u8],
+        on_frame: &mut dyn FnMut(Frame<'_>),
+    ) -> Result<(), ParseError> {
+        // §9.2.5: "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark".
+        if let Some(matched) = self.bom_matched {
+            let mut matched = usize::from(matched);
+            while matched < BOM.len() {
+                match bytes.split_first() {
+                    None => {
+                        // The chunk ended inside what may still be a BOM: wait for more.
+                        self.bom_matched = Some(matched as u8);
+                        return Ok(());
+                    }
+                    Some((&byte, rest)) if byte == BOM[matched] => {
+                        matched += 1;
+                        bytes = rest;
+                    }
+                    Some(_) => break,
+                }
+            }
+            self.bom_matched = None;
+            if matched < BOM.len() {
+                // A BOM prefix that turned out not to be one is ordinary (invalid) text.
+                self.append_partial(&BOM[..matched])?;
+            }
+        }
+
+        if self.skip_lf {
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            self.skip_lf = false;
+            if bytes[0] == b'\n' {
+                bytes = &bytes[1..];
+            }
+        }
+
+        let mut pos = 0;
+        if !self.line_buf.is_empty() {
+            // Finish the line that started in an earlier chunk. Only the new bytes are
+            // scanned; the buffered ones are known to contain no line ending.
+            let Some(end) = find_line_end(bytes) else {
+                return self.append_partial(bytes);
+            };
+            self.append_partial(&bytes[..end])?;
+            let line = core::mem::take(&mut self.line_buf);
+            let result = match core::str::from_utf8(&line) {
+                Ok(text) => self.process_line(text, on_frame),
+                Err(_) => self.process_line(&String::from_utf8_lossy(&line), on_frame),
+            };
+            self.line_buf = line;
+            clear_bytes(&mut self.line_buf);
+            result?;
+            pos = self.skip_line_end(bytes, end);
+        }
+
+        // Lines wholly inside this chunk: borrowed, never copied. `valid` is a prefix of
+        // `bytes[valid_start..]` known to be UTF-8, validated in one pass and sliced per line
+        // (slicing at an ASCII CR/LF is always on a char boundary). It is recomputed only when
+        // a line starts past its end, so each byte is validated at most twice overall.
+        let mut valid: &str = "";
+        let mut valid_start = pos;
+        while pos < bytes.len() {
+            let rest = &bytes[pos..];
+            let Some(len) = find_line_end(rest) else {
+                return self.append_partial(rest);
+            };
+            if len > self.limits.max_line_len {
+                return Err(ParseError::LineTooLong {
+                    limit: self.limits.max_line_len,
+                });
+            }
+            let end = pos + len;
+            if pos >= valid_start + valid.len() {
+                valid_start = pos;
+                valid = match core::str::from_utf8(rest) {
+                    Ok(text) => text,
+                    Err(error) => {
+                        core::str::from_utf8(&rest[..error.valid_up_to()]).unwrap_or_default()
+                    }
+                };
+            }
+            let line = match valid.get(pos - valid_start..end - valid_start) {
+                Some(text) => Cow::Borrowed(text),
+                None => String::from_utf8_lossy(&bytes[pos..end]),
+            };
+            self.process_line(&line, on_frame)?;
+            pos = self.skip_line_end(bytes, end);
+        }
+        Ok(())
+    }
+
+    /// Given the index of a CR or LF that ends a line, returns where the next line starts,
+    /// treating CRLF as one line ending even when the chunk ends between the two.
+    fn skip_line_end(&mut self, bytes: &[u8], end: usize) -> usize {
+        if bytes[end] == b'\r' {
+            match bytes.get(end + 1) {
+                Some(b'\n') => return end + 2,
+                Some(_) => {}
+                None => self.skip_lf = true,
+            }
+        }
+        end + 1
+    }
+
+    /// Appends bytes of an unfinished line, enforcing `max_line_len`.
+    fn append_partial(&mut self, part: &[u8]) -> Result<(), ParseError> {
+        let max = self.limits.max_line_len;
+        if self.line_buf.len().saturating_add(part.len()) > max {
+            return Err(ParseError::LineTooLong { limit: max });
+        }
+        let extra = bounded_growth(
+            self.line_buf.len(),
+            self.line_buf.capacity(),
+            part.len(),
+            max,
+        );
+        self.line_buf.reserve_exact(extra);
+        self.line_buf.extend_from_slice(part);
+        Ok(())
+    }
+
+    /// §9.2.6: interprets one decoded line (without its line ending).
+    fn process_line(
+        &mut self,
+        line: &str,
+        on_frame: &mut dyn FnMut(Frame<'_>),
+    ) -> Result<(), ParseError> {
+        // "If the line is empty (a blank line): Dispatch the event".
+        if line.is_empty() {
+            self.dispatch(on_frame);
+            return Ok(());
+        }
+        let (field, value) = match line.as_bytes().iter().position(|&b| b == b':') {
+            // "If the line starts with a U+003A COLON character (:): Ignore the line."
+            Some(0) => {
+                let text = &line[1..];
+                on_frame(Frame::Comment(text.strip_prefix(' ').unwrap_or(text)));
+                return Ok(());
+            }
+            // "Collect the characters on the line before the first U+003A COLON character
+            // (:), and let field be that string. Collect the characters on the line after the
+            // first U+003A COLON character (:), and let value be that string. If value starts
+            // with a U+0020 SPACE character, remove it from value."
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(' ').unwrap_or(value))
+            }
+            // "Otherwise, the string is not empty but does not contain a U+003A COLON
+            // character (:): [...] using the whole line as the field name, and the empty
+            // string as the field value."
+            None => (line, ""),
+        };
+        match field {
+            "data" => {
+                // "Append the field value to the data buffer, then append a single U+000A LINE
+                // FEED (LF) character to the data buffer." The limit applies to the data the
+                // event would carry, i.e. without this line's LF.
+                let max = self.limits.max_event_size;
+                if self.data.len().saturating_add(value.len()) > max {
+                    return Err(ParseError::EventTooLarge { limit: max });
+                }
+                let extra = bounded_growth(
+                    self.data.len(),
+                    self.data.capacity(),
+                    value.len() + 1,
+                    max.saturating_add(1),
+                );
+                self.data.reserve_exact(extra);
+                self.data.push_str(value);
+                self.data.push('\n');
+            }
+            // "Set the event type buffer to the field value."
+            "event" => {
+                self.event_type.clear();
+                self.event_type.push_str(value);
+            }
+            // "If the field value does not contain U+0000 NULL, then set the last event ID
+            // buffer to the field value. Otherwise, ignore the field."
+            "id" => {
+                if !value.contains('\0') {
+                    self.pending_id.clear();
+                    self.pending_id.push_str(value);
+                    self.id_pending = true;
+                }
+            }
+            // "If the field value consists of only ASCII digits, then interpret the field
+            // value as an integer in base ten, and set the event stream's reconnection time to
+            // that integer. Otherwise, ignore the field."
+            "retry" => {
+                if let Some(ms) = parse_retry(value) {
+                    on_frame(Frame::Retry(ms));
+                }
+            }
+            // "Otherwise: The field is ignored."
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// §9.2.6 "dispatch the event", steps 1–7.
+    fn dispatch(&mut self, on_frame: &mut dyn FnMut(Frame<'_>)) {
+        // 1. "Set the last event ID string of the event source to the value of the last event
+        // ID buffer. The buffer does not get reset". Swapping is enough: while `id_pending`
+        // is false the buffer is defined to equal `last_event_id`.
+        if self.id_pending {
+            core::mem::swap(&mut self.last_event_id, &mut self.pending_id);
+            self.id_pending = false;
+        }
+        // 2. "If the data buffer is an empty string, set the data buffer and the event type
+        // buffer to the empty string and return."
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return;
+        }
+        // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
+        // remove the last character from the data buffer." (It always is.)
+        let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
+        // 5–6. Type "message" unless the event type buffer is non-empty.
+        let event_type = if self.event_type.is_empty() {
+            "message"
+        } else {
+            &self.event_type
+        };
+        on_frame(Frame::Event(Event {
+            event_type,
+            data,
+            last_event_id: &self.last_event_id,
+        }));
+        // 7. "Set the data buffer and the event type buffer to the empty string."
+        clear_string(&mut self.data);
+        clear_string(&mut self.event_type);
+    }
+}
+
+/// `retry` value: ASCII digits only, base ten, saturating. Empty values are ignored (as in
+/// browsers: "consists of only ASCII digits" is read as "one or more").
+fn parse_retry(value: &str) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    let mut ms: u64 = 0;
+    for byte in value.bytes() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        ms = ms.saturating_mul(10).saturating_add(u64::from(byte - b'0'));
+    }
+    Some(ms)
+}
+
+/// How much to `reserve_exact` so that `additional` more bytes fit: amortised doubling, but
+/// never more capacity than `max` (the limit that bounds this buffer).
+fn bounded_growth(len: usize, capacity: usize, additional: usize, max: usize) -> usize {
+    let needed = len.saturating_add(additional);
+    if needed <= capacity {
+        return 0;
+    }
+    let target = capacity.saturating_mul(2).max(64).min(max).max(needed);
+    target - len
+}
+
+/// Empties a buffer; frees it if one huge line made it big.
+fn clear_bytes(buf: &mut Vec<u8>) {
+    if buf.capacity() > RETAINED_CAPACITY {
+        *buf = Vec::new();
+    } else {
+        buf.clear();
+    }
+}
+
+/// Empties a buffer; frees it if one huge event made it big.
+fn clear_string(buf: &mut String) {
+    if buf.capacity() > RETAINED_CAPACITY {
+        *buf = String::new();
+    } else {
+        buf.clear();
+    }
+}
+
+/// Index of the first CR or LF in `haystack`.
+///
+/// SWAR ("SIMD within a register"): eight bytes per step, portable and safe (wasm32 has native
+/// 64-bit integers). For a word `x`, `(x - 0x01…01) & !x & 0x80…80` has its lowest set bit in
+/// the first zero byte of `x` (higher bits can be false positives, which we never look at),
+/// so XOR-ing the word with a byte splat finds the first occurrence of that byte.
+#[inline]
+fn find_line_end(haystack: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const CRS: u64 = u64::from_ne_bytes([b'\r'; 8]);
+    #[inline(always)]
+    fn mask(word: u64) -> u64 {
+        let lf = word ^ LFS;
+        let cr = word ^ CRS;
+        ((lf.wrapping_sub(ONES) & !lf) | (cr.wrapping_sub(ONES) & !cr)) & HIGHS
+    }
+    let mut words = haystack.chunks_exact(16);
+    let mut offset = 0;
+    for pair in &mut words {
+        let (a, b) = pair.split_at(8);
+        let a = u64::from_le_bytes(a.try_into().unwrap_or([0; 8]));
+        let b = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+        let (ma, mb) = (mask(a), mask(b));
+        if ma | mb != 0 {
+            return Some(if ma != 0 {
+                offset + (ma.trailing_zeros() / 8) as usize
+            } else {
+                offset + 8 + (mb.trailing_zeros() / 8) as usize
+            });
+        }
+        offset += 16;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .map(|i| offset + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn collect(parser: &mut Parser, chunks: &[&[u8]]) -> (Vec<OwnedFrame>, Option<ParseError>) {
+        let mut out = Vec::new();
+        let mut error = None;
+        for chunk in chunks {
+            if let Err(e) = parser.feed_collect(chunk, &mut out) {
+                error = Some(e);
+            }
+        }
+        (out, error)
+    }
+
+    fn events(input: &[u8]) -> Vec<OwnedFrame> {
+        collect(&mut Parser::new(), &[input]).0
+    }
+
+    fn event(event_type: &str, data: &str, id: &str) -> OwnedFrame {
+        OwnedFrame::Event(OwnedEvent {
+            event_type: event_type.into(),
+            data: data.into(),
+            last_event_id: id.into(),
+        })
+    }
+
+    #[test]
+    fn find_line_end_matches_naive_search_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for byte in [b'\n', b'\r'] {
+                    let mut hay = vec![b'a'; len];
+                    if at < len {
+                        hay[at] = byte;
+                    }
+                    let naive = hay.iter().position(|&b| b == b'\n' || b == b'\r');
+                    assert_eq!(find_line_end(&hay), naive, "len {len} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_line_end_ignores_bytes_that_fool_swar() {
+        // Bytes adjacent to CR/LF values and high bytes must not match.
+        let hay: Vec<u8> = (0u8..=255)
+            .filter(|&b| b != b'\n' && b != b'\r')
+            .collect();
+        assert_eq!(find_line_end(&hay), None);
+        let mut hay2 = hay.clone();
+        hay2.push(b'\r');
+        assert_eq!(find_line_end(&hay2), Some(hay.len()));
+    }
+
+    #[test]
+    fn parse_retry_rules() {
+        assert_eq!(parse_retry("3000"), Some(3000));
+        assert_eq!(parse_retry("03000"), Some(3000));
+        assert_eq!(parse_retry(""), None);
+        assert_eq!(parse_retry(" 1"), None);
+        assert_eq!(parse_retry("+1"), None);
+        assert_eq!(parse_retry("1.5"), None);
+        assert_eq!(parse_retry("99999999999999999999999"), Some(u64::MAX));
+        assert_eq!(parse_retry("١"), None); // Arabic-Indic digit is not ASCII
+    }
+
+    #[test]
+    fn bounded_growth_never_exceeds_the_limit() {
+        assert_eq!(bounded_growth(0, 0, 10, 100), 64);
+        assert_eq!(bounded_growth(64, 64, 10, 100), 36);
+        assert_eq!(bounded_growth(10, 64, 10, 100), 0);
+        assert_eq!(bounded_growth(0, 0, 10, 5), 10); // needed wins; caller checked the limit
+    }
+
+    #[test]
+    fn crlf_split_across_chunks_is_one_line_end() {
+        let (frames, _) = collect(&mut Parser::new(), &[b"data: a\r", b"\n", b"\r", b"\n"]);
+        assert_eq!(frames, [event("message", "a", "")]);
+    }
+
+    #[test]
+    fn cr_then_empty_chunk_then_lf() {
+        let (frames, _) = collect(
+            &mut Parser::new(),
+            &[b"data: a\r", b"", b"\ndata: b\n", b"\n"],
+        );
+        assert_eq!(frames, [event("message", "a\nb", "")]);
+    }
+
+    #[test]
+    fn bom_split_byte_by_byte() {
+        let (frames, _) = collect(
+            &mut Parser::new(),
+            &[b"\xEF", b"\xBB", b"\xBF", b"data: x\n\n"],
+        );
+        assert_eq!(frames, [event("message", "x", "")]);
+    }
+
+    #[test]
+    fn partial_bom_becomes_replacement_text() {
+        let (frames, _) = collect(&mut Parser::new(), &[b"\xEF\xBB", b"data: x\n\n"]);
+        // "\u{FFFD}data" is an unknown field; the blank line dispatches nothing.
+        assert!(frames.is_empty());
+        let (frames, _) = collect(&mut Parser::new(), &[b"\xEF\xBB", b"\n\xEF\xBBdata: x\n\n"]);
+        assert!(frames.is_empty());
+    }
+
+    #[test]
+    fn bom_is_only_stripped_at_stream_start() {
+        assert!(events(b"data: a\n\xEF\xBB\xBFdata: b\n\n") == [event("message", "a", "")]);
+    }
+
+    #[test]
+    fn finish_starts_a_new_stream_with_its_own_bom() {
+        let mut parser = Parser::new();
+        let (frames, _) = collect(&mut parser, &[b"data: a\n\n"]);
+        assert_eq!(frames.len(), 1);
+        parser.finish();
+        let (frames, _) = collect(&mut parser, &[b"\xEF\xBB\xBFdata: b\n\n"]);
+        assert_eq!(frames, [event("message", "b", "")]);
+    }
+
+    #[test]
+    fn error_is_sticky_until_reset() {
+        let limits = Limits {
+            max_line_len: 10,
+            max_event_size: 100,
+        };
+        let mut parser = Parser::with_limits(limits);
+        let (frames, error) = collect(&mut parser, &[b"data: a\n\n0123456789A", b"data: b\n\n"]);
+        assert_eq!(frames, [event("message", "a", "")]);
+        assert_eq!(error, Some(ParseError::LineTooLong { limit: 10 }));
+        assert_eq!(parser.buffered_bytes(), 0);
+        let mut count = 0;
+        assert!(parser.feed(b"\n", |_| count += 1).is_err());
+        assert_eq!(count, 0);
+        parser.reset();
+        let (frames, error) = collect(&mut parser, &[b"data: c\n\n"]);
+        assert_eq!((frames, error), (vec![event("message", "c", "")], None));
+    }
+
+    #[test]
+    fn line_of_exactly_the_limit_is_accepted() {
+        let limits = Limits {
+            max_line_len: 7,
+            max_event_size: 100,
+        };
+        let mut parser = Parser::with_limits(limits);
+        let (frames, error) = collect(&mut parser, &[b"data: a", b"\r\n\r\n"]);
+        assert_eq!((frames, error), (vec![event("message", "a", "")], None));
+        let mut parser = Parser::with_limits(limits);
+        let (_, error) = collect(&mut parser, &[b"data: ab"]);
+        assert_eq!(error, Some(ParseError::LineTooLong { limit: 7 }));
+    }
+
+    #[test]
+    fn event_size_counts_data_without_final_lf() {
+        let limits = Limits {
+            max_line_len: 100,
+            max_event_size: 3,
+        };
+        let mut parser = Parser::with_limits(limits);
+        let (frames, error) = collect(&mut parser, &[b"data: a\ndata: b\n\n"]);
+        assert_eq!((frames, error), (vec![event("message", "a\nb", "")], None));
+        let (_, error) = collect(&mut parser, &[b"data: a\ndata: bc\n\n"]);
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 3 }));
+    }
+
+    #[test]
+    fn buffers_stay_bounded_under_a_flood() {
+        let limits = Limits {
+            max_line_len: 64,
+            max_event_size: 128,
+        };
+        let mut parser = Parser::with_limits(limits);
+        for _ in 0..1000 {
+            let _ = parser.feed(b"data: 0123456789\n", |_| {});
+            assert!(parser.buffered_bytes() <= 129);
+            assert!(parser.data.capacity() <= 129);
+        }
+        assert!(parser.is_failed());
+        let mut parser = Parser::with_limits(limits);
+        for _ in 0..100 {
+            let _ = parser.feed(b"xxxxxxxx", |_| {});
+            assert!(parser.line_buf.capacity() <= 64);
+        }
+        assert!(parser.is_failed());
+    }
+
+    #[test]
+    fn id_committed_on_blank_line_without_data_and_type_reset() {
+        let frames = events(b"event: a\nid: 1\n\ndata: x\n\n");
+        assert_eq!(frames, [event("message", "x", "1")]);
+    }
+
+    #[test]
+    fn id_not_committed_at_end_of_stream() {
+        let mut parser = Parser::new();
+        collect(&mut parser, &[b"id: 1\n\nid: 2\ndata: x\n"]);
+        parser.finish();
+        assert_eq!(parser.last_event_id(), "1");
+        parser.reset();
+        let (frames, _) = collect(&mut parser, &[b"data: y\n\n"]);
+        assert_eq!(frames, [event("message", "y", "1")]);
+    }
+
+    #[test]
+    fn huge_line_in_small_chunks_borrows_nothing_twice() {
+        let mut parser = Parser::new();
+        let payload = vec![b'x'; 1 << 20];
+        let mut frames = Vec::new();
+        parser.feed_collect(b"data: ", &mut frames).unwrap();
+        for chunk in payload.chunks(1000) {
+            parser.feed_collect(chunk, &mut frames).unwrap();
+        }
+        parser.feed_collect(b"\n\n", &mut frames).unwrap();
+        assert!(matches!(&frames[..], [OwnedFrame::Event(e)] if e.data.len() == 1 << 20));
+        // The megabyte buffers are released after the event.
+        assert!(parser.line_buf.capacity() <= RETAINED_CAPACITY);
+        assert!(parser.data.capacity() <= RETAINED_CAPACITY);
+    }
+
+    #[test]
+    fn invalid_utf8_in_borrowed_and_buffered_lines() {
+        let whole = events(b"data: a\xFFb\ndata: \xED\xA0\x80\ndata: ok\n\n");
+        assert_eq!(whole, [event("message", "a\u{FFFD}b\n\u{FFFD}\u{FFFD}\u{FFFD}\nok", "")]);
+        let (split, _) = collect(
+            &mut Parser::new(),
+            &[b"data: a\xFF", b"b\ndata: \xED", b"\xA0\x80\ndata: ok\n\n"],
+        );
+        assert_eq!(split, whole);
+    }
+
+    #[test]
+    fn comment_strips_one_space() {
+        assert_eq!(
+            events(b":  two\n:one\n:\n"),
+            [
+                OwnedFrame::Comment(" two".into()),
+                OwnedFrame::Comment("one".into()),
+                OwnedFrame::Comment("".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_display_lowercase() {
+        assert_eq!(
+            ParseError::LineTooLong { limit: 3 }.to_string(),
+            "line longer than 3 bytes"
+        );
     }
 }
