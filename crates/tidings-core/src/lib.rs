@@ -17,4 +17,4 @@ extern crate alloc;
 pub mod parser;
 pub mod policy;
 
-pub use parser::{Event, Frame, Limits, OwnedEvent, ParseError, Parser};
+pub use parser::{Event, Frame, Limits, OwnedEvent, OwnedFrame, ParseError, Parser};
