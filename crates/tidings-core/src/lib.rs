@@ -18,3 +18,4 @@ pub mod parser;
 pub mod policy;
 
 pub use parser::{Event, Frame, Limits, OwnedEvent, OwnedFrame, ParseError, Parser};
+pub use policy::{Action, Config, GiveUpReason, Jitter, Outcome, Policy, Status};

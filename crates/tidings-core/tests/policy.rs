@@ -1,0 +1,1254 @@
+//! Reconnect policy tests on a simulated clock: `now` is just a number we advance.
+
+use tidings_core::policy::{
+    AbortReason, Action, Config, GiveUpReason, Jitter, Outcome, Policy, Retry, Status,
+    is_event_stream, parse_delay_seconds, parse_http_date, parse_retry_after,
+};
+
+const SSE: Option<&str> = Some("text/event-stream");
+
+/// Deterministic delays: the backoff itself.
+fn fixed() -> Config {
+    Config::default().with_jitter(Jitter::None)
+}
+
+fn expect_connect(p: &mut Policy, now: u64) -> (Option<String>, u32) {
+    match p.poll_action(now) {
+        Some(Action::Connect {
+            last_event_id,
+            attempt,
+        }) => (last_event_id, attempt),
+        other => panic!("expected Connect at {now}, got {other:?}"),
+    }
+}
+
+fn open(p: &mut Policy, now: u64) {
+    assert_eq!(p.handle_response(now, 200, SSE, None), Outcome::Opened);
+    assert_eq!(p.status(), Status::Open);
+}
+
+fn retry_of(outcome: Outcome) -> Retry {
+    outcome
+        .retry()
+        .unwrap_or_else(|| panic!("expected a retry, got {outcome:?}"))
+}
+
+/// Connects and fails with `status` once; returns the scheduled retry.
+fn fail_with_status(p: &mut Policy, now: u64, status: u16, retry_after: Option<u64>) -> Outcome {
+    expect_connect(p, now);
+    p.handle_response(now, status, None, retry_after)
+}
+
+/// Drains the give-up (and any abort) and returns the give-up reason.
+fn drain_give_up(p: &mut Policy, now: u64) -> GiveUpReason {
+    loop {
+        match p.poll_action(now) {
+            Some(Action::GiveUp { reason }) => {
+                assert_eq!(p.poll_action(now), None, "give-up is reported once");
+                assert_eq!(p.status(), Status::Closed);
+                assert_eq!(p.give_up_reason(), Some(reason));
+                return reason;
+            }
+            Some(Action::Abort { .. }) => continue,
+            other => panic!("expected GiveUp, got {other:?}"),
+        }
+    }
+}
+
+/// Runs `failures` consecutive network errors, each connect happening when due; returns the delays.
+fn delays(p: &mut Policy, failures: usize) -> Vec<u64> {
+    let mut now = 0;
+    let mut out = Vec::new();
+    for _ in 0..failures {
+        expect_connect(p, now);
+        let retry = retry_of(p.handle_network_error(now));
+        out.push(retry.delay_ms);
+        now = retry.at_ms;
+    }
+    out
+}
+
+// ----- start, backoff, jitter -----
+
+#[test]
+fn first_poll_connects_at_once_with_attempt_zero() {
+    let mut p = Policy::new(Config::default(), 1);
+    assert_eq!(p.status(), Status::Connecting);
+    assert_eq!(p.poll_timeout(), Some(0));
+    assert_eq!(expect_connect(&mut p, 0), (None, 0));
+    assert_eq!(p.poll_action(0), None, "connect is issued once");
+    assert_eq!(p.status(), Status::Connecting);
+}
+
+#[test]
+fn backoff_grows_exponentially_and_caps() {
+    let mut p = Policy::new(fixed(), 1);
+    assert_eq!(
+        delays(&mut p, 8),
+        [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]
+    );
+    assert_eq!(p.attempt(), 8);
+}
+
+#[test]
+fn retry_reports_attempt_delay_and_due_time() {
+    let mut p = Policy::new(fixed(), 1);
+    expect_connect(&mut p, 100);
+    let outcome = p.handle_network_error(150);
+    assert!(outcome.will_retry());
+    let retry = Retry {
+        attempt: 1,
+        delay_ms: 1_000,
+        at_ms: 1_150,
+    };
+    assert_eq!(outcome, Outcome::Retry(retry));
+    assert_eq!(p.next_retry(), Some(retry));
+    assert_eq!(p.status(), Status::Reconnecting);
+    assert_eq!(p.poll_timeout(), Some(1_150));
+    assert_eq!(p.poll_action(1_149), None, "not due yet");
+    assert_eq!(expect_connect(&mut p, 1_150), (None, 1));
+    assert_eq!(p.next_retry(), None);
+}
+
+#[test]
+fn backoff_math_saturates_instead_of_overflowing() {
+    let huge = fixed()
+        .with_initial_delay_ms(u64::MAX / 3)
+        .with_max_delay_ms(u64::MAX)
+        .with_multiplier(u32::MAX);
+    assert_eq!(huge.backoff_ms(u32::MAX), u64::MAX);
+    let mut p = Policy::new(huge, 1);
+    expect_connect(&mut p, u64::MAX - 5);
+    let retry = retry_of(p.handle_network_error(u64::MAX - 5));
+    assert_eq!(retry.at_ms, u64::MAX);
+    // Multiplier 0/1 and a zero initial delay do not loop or divide by zero.
+    assert_eq!(fixed().with_multiplier(0).backoff_ms(u32::MAX), 1_000);
+    assert_eq!(fixed().with_multiplier(1).backoff_ms(50), 1_000);
+    assert_eq!(fixed().with_initial_delay_ms(0).backoff_ms(u32::MAX), 0);
+    assert_eq!(fixed().with_max_delay_ms(10).backoff_ms(1), 10);
+}
+
+#[test]
+fn constant_backoff_with_multiplier_one() {
+    let mut p = Policy::new(fixed().with_multiplier(1).with_initial_delay_ms(3_000), 1);
+    assert_eq!(delays(&mut p, 5), [3_000; 5]);
+}
+
+#[test]
+fn full_jitter_stays_within_zero_and_backoff_over_many_seeds() {
+    let config = Config::default();
+    for seed in 0..500 {
+        let mut p = Policy::new(config, seed);
+        for (i, d) in delays(&mut p, 8).into_iter().enumerate() {
+            let cap = config.backoff_ms(i as u32 + 1);
+            assert!(d <= cap, "seed {seed} retry {} delay {d} > {cap}", i + 1);
+        }
+    }
+}
+
+#[test]
+fn full_jitter_never_goes_below_the_server_floor() {
+    let mut lowest = u64::MAX;
+    for seed in 0..500 {
+        let mut p = Policy::new(Config::default(), seed);
+        p.handle_retry(700);
+        for (i, d) in delays(&mut p, 6).into_iter().enumerate() {
+            let cap = Config::default().backoff_ms(i as u32 + 1);
+            assert!((700..=cap.max(700)).contains(&d), "seed {seed}: {d}");
+            lowest = lowest.min(d);
+        }
+    }
+    assert_eq!(
+        lowest, 700,
+        "some draws fall below the floor and are raised to it"
+    );
+}
+
+#[test]
+fn full_jitter_uses_the_whole_range() {
+    let mut first = Vec::new();
+    for seed in 0..2_000 {
+        let mut p = Policy::new(Config::default(), seed);
+        first.push(delays(&mut p, 1)[0]);
+    }
+    let low = first.iter().filter(|&&d| d < 100).count();
+    let high = first.iter().filter(|&&d| d > 900).count();
+    assert!(low > 100 && high > 100, "low {low}, high {high}");
+}
+
+#[test]
+fn equal_jitter_stays_in_upper_half() {
+    let config = Config::default().with_jitter(Jitter::Equal);
+    for seed in 0..300 {
+        let mut p = Policy::new(config, seed);
+        for (i, d) in delays(&mut p, 7).into_iter().enumerate() {
+            let cap = config.backoff_ms(i as u32 + 1);
+            assert!(d >= cap - cap / 2 && d <= cap, "seed {seed}: {d} vs {cap}");
+        }
+    }
+}
+
+#[test]
+fn same_seed_gives_same_schedule() {
+    let a = delays(&mut Policy::new(Config::default(), 42), 10);
+    let b = delays(&mut Policy::new(Config::default(), 42), 10);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn different_seeds_give_different_schedules() {
+    let schedules: Vec<Vec<u64>> = (0..50)
+        .map(|seed| delays(&mut Policy::new(Config::default(), seed), 6))
+        .collect();
+    for (i, a) in schedules.iter().enumerate() {
+        for b in &schedules[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+}
+
+#[test]
+fn injected_sample_controls_the_next_delay_only() {
+    let mut p = Policy::new(Config::default(), 7);
+    expect_connect(&mut p, 0);
+    p.handle_random(1_000); // 1_000 % 1_001 = the full backoff
+    assert_eq!(retry_of(p.handle_network_error(0)).delay_ms, 1_000);
+    p.handle_random(2_001 + 5);
+    p.handle_random(2_001 * 7 + 3); // a later injection replaces an unused one: 3
+    expect_connect(&mut p, 1_000);
+    assert_eq!(retry_of(p.handle_network_error(1_000)).delay_ms, 3);
+    // Injected samples do not advance the generator: the third delay uses the seed's *first*
+    // draw, as a fresh policy whose first backoff equals the third one (4 s) shows.
+    expect_connect(&mut p, 2_000);
+    let third = retry_of(p.handle_network_error(2_000)).delay_ms;
+    let mut fresh = Policy::new(Config::default().with_initial_delay_ms(4_000), 7);
+    expect_connect(&mut fresh, 0);
+    assert_eq!(retry_of(fresh.handle_network_error(0)).delay_ms, third);
+}
+
+// ----- floors: retry: and Retry-After -----
+
+#[test]
+fn server_retry_is_a_floor_for_all_later_delays() {
+    let mut p = Policy::new(fixed(), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    p.handle_retry(5_000);
+    assert_eq!(p.server_retry_ms(), Some(5_000));
+    let first = retry_of(p.handle_network_error(10));
+    assert_eq!(first.delay_ms, 5_000, "floor above backoff 1000");
+    let mut now = first.at_ms;
+    for expected in [5_000, 5_000, 8_000, 16_000] {
+        expect_connect(&mut p, now);
+        let r = retry_of(p.handle_network_error(now));
+        assert_eq!(r.delay_ms, expected);
+        now = r.at_ms;
+    }
+}
+
+#[test]
+fn server_retry_floor_may_exceed_the_cap() {
+    let mut p = Policy::new(Config::default(), 3);
+    p.handle_retry(60_000);
+    assert_eq!(delays(&mut p, 8), [60_000; 8]);
+}
+
+#[test]
+fn retry_after_is_a_floor_for_one_delay_only() {
+    let mut p = Policy::new(fixed(), 1);
+    let first = retry_of(fail_with_status(&mut p, 0, 503, Some(20_000)));
+    assert_eq!(first.delay_ms, 20_000);
+    let second = retry_of(fail_with_status(&mut p, first.at_ms, 503, None));
+    assert_eq!(second.delay_ms, 2_000, "back to plain backoff");
+}
+
+// ----- healthy reset -----
+
+#[test]
+fn healthy_connection_resets_attempts_and_backoff() {
+    let mut p = Policy::new(fixed(), 1);
+    assert_eq!(delays(&mut p, 4), [1_000, 2_000, 4_000, 8_000]);
+    let now = 15_000;
+    assert_eq!(expect_connect(&mut p, now).1, 4);
+    open(&mut p, now);
+    let r = retry_of(p.handle_network_error(now + 5_000));
+    assert_eq!((r.attempt, r.delay_ms), (1, 1_000));
+}
+
+#[test]
+fn short_lived_connection_does_not_reset() {
+    let mut p = Policy::new(fixed(), 1);
+    delays(&mut p, 3);
+    let now = 7_000;
+    expect_connect(&mut p, now);
+    open(&mut p, now);
+    let r = retry_of(p.handle_stream_end(now + 4_999));
+    assert_eq!((r.attempt, r.delay_ms), (4, 8_000));
+}
+
+#[test]
+fn healthy_reset_is_visible_through_the_timeout() {
+    let mut p = Policy::new(fixed(), 1);
+    delays(&mut p, 2);
+    expect_connect(&mut p, 3_000);
+    open(&mut p, 3_000);
+    assert_eq!(p.attempt(), 2);
+    assert_eq!(p.poll_timeout(), Some(8_000), "healthy deadline");
+    p.handle_timeout(7_999);
+    assert_eq!(p.attempt(), 2);
+    p.handle_timeout(8_000);
+    assert_eq!(p.attempt(), 0);
+    assert_eq!(p.poll_timeout(), None, "no idle timeout by default");
+    assert_eq!(p.status(), Status::Open);
+}
+
+// ----- response heads -----
+
+#[test]
+fn no_content_204_stops_for_good() {
+    let mut p = Policy::new(Config::default(), 1);
+    assert_eq!(
+        fail_with_status(&mut p, 0, 204, None),
+        Outcome::GaveUp(GiveUpReason::NoContent)
+    );
+    assert_eq!(drain_give_up(&mut p, 0), GiveUpReason::NoContent);
+    assert_eq!(p.poll_timeout(), None);
+    assert_eq!(p.poll_action(1_000_000), None);
+}
+
+#[test]
+fn client_errors_stop() {
+    for status in [400, 401, 403, 404, 405, 410, 451, 499] {
+        let mut p = Policy::new(Config::default(), 1);
+        assert_eq!(
+            fail_with_status(&mut p, 0, status, Some(1_000)),
+            Outcome::GaveUp(GiveUpReason::Http { status })
+        );
+        assert_eq!(drain_give_up(&mut p, 0), GiveUpReason::Http { status });
+    }
+}
+
+#[test]
+fn other_non_200_statuses_stop() {
+    for status in [
+        0, 100, 101, 201, 202, 203, 205, 206, 301, 302, 304, 307, 308, 600, 999,
+    ] {
+        let mut p = Policy::new(Config::default(), 1);
+        assert_eq!(
+            fail_with_status(&mut p, 0, status, None),
+            Outcome::GaveUp(GiveUpReason::Http { status }),
+            "status {status}"
+        );
+    }
+}
+
+#[test]
+fn request_timeout_408_and_too_many_requests_429_retry_honouring_retry_after() {
+    for status in [408, 429] {
+        let mut p = Policy::new(fixed(), 1);
+        let r = retry_of(fail_with_status(&mut p, 0, status, Some(12_000)));
+        assert_eq!((r.attempt, r.delay_ms, r.at_ms), (1, 12_000, 12_000));
+        assert_eq!(p.poll_action(11_999), None);
+        assert_eq!(expect_connect(&mut p, 12_000).1, 1);
+        // Without Retry-After: plain backoff.
+        let mut q = Policy::new(fixed(), 1);
+        assert_eq!(
+            retry_of(fail_with_status(&mut q, 0, status, None)).delay_ms,
+            1_000
+        );
+    }
+}
+
+#[test]
+fn server_errors_retry() {
+    for status in [500, 502, 503, 504, 599] {
+        let mut p = Policy::new(fixed(), 1);
+        let r = retry_of(fail_with_status(&mut p, 0, status, None));
+        assert_eq!((r.attempt, r.delay_ms), (1, 1_000), "status {status}");
+        let r = retry_of(fail_with_status(&mut p, r.at_ms, status, None));
+        assert_eq!((r.attempt, r.delay_ms), (2, 2_000));
+    }
+}
+
+#[test]
+fn service_unavailable_503_honours_retry_after_above_and_below_backoff() {
+    let mut p = Policy::new(fixed(), 1);
+    assert_eq!(
+        retry_of(fail_with_status(&mut p, 0, 503, Some(120_000))).delay_ms,
+        120_000,
+        "a Retry-After above the cap still wins"
+    );
+    let mut q = Policy::new(fixed(), 1);
+    assert_eq!(
+        retry_of(fail_with_status(&mut q, 0, 503, Some(10))).delay_ms,
+        1_000,
+        "a Retry-After below the backoff does not shorten it"
+    );
+}
+
+#[test]
+fn wrong_or_missing_content_type_stops() {
+    for ct in [
+        None,
+        Some(""),
+        Some("text/plain"),
+        Some("application/json"),
+        Some("text/event-streams"),
+        Some("text/event"),
+        Some("text /event-stream"),
+    ] {
+        let mut p = Policy::new(Config::default(), 1);
+        expect_connect(&mut p, 0);
+        assert_eq!(
+            p.handle_response(0, 200, ct, None),
+            Outcome::GaveUp(GiveUpReason::ContentType),
+            "{ct:?}"
+        );
+        assert_eq!(drain_give_up(&mut p, 0), GiveUpReason::ContentType);
+    }
+}
+
+#[test]
+fn content_type_variants_open() {
+    for ct in [
+        "text/event-stream",
+        "TEXT/EVENT-STREAM",
+        "Text/Event-Stream",
+        "text/event-stream; charset=utf-8",
+        "text/event-stream;charset=UTF-8",
+        "text/event-stream;",
+        "  text/event-stream \t",
+        "text/event-stream ; foo=bar",
+    ] {
+        let mut p = Policy::new(Config::default(), 1);
+        expect_connect(&mut p, 0);
+        assert_eq!(
+            p.handle_response(0, 200, Some(ct), None),
+            Outcome::Opened,
+            "{ct:?}"
+        );
+        assert!(is_event_stream(ct));
+    }
+}
+
+// ----- Retry-After parsing -----
+
+#[test]
+fn retry_after_delay_seconds() {
+    assert_eq!(parse_retry_after("0", 5), Some(0));
+    assert_eq!(parse_retry_after("120", 5), Some(120_000));
+    assert_eq!(parse_retry_after(" 7\t", 5), Some(7_000));
+    assert_eq!(parse_delay_seconds("007"), Some(7));
+    assert_eq!(
+        parse_retry_after("99999999999999999999999", 0),
+        Some(u64::MAX),
+        "saturates"
+    );
+}
+
+#[test]
+fn retry_after_http_dates() {
+    // IMF-fixdate, RFC 850 and asctime forms of the RFC 9110 example.
+    let t = 784_111_777_000;
+    assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+    assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
+    assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
+    assert_eq!(parse_http_date("sun, 06 nov 1994 08:49:37 gmt"), Some(t));
+    // Known instants (checked against `date -u -d ... +%s`).
+    assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+    assert_eq!(
+        parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT"),
+        Some(951_825_600_000)
+    );
+    assert_eq!(
+        parse_http_date("Fri, 31 Dec 1999 23:59:59 GMT"),
+        Some(946_684_799_000)
+    );
+    assert_eq!(
+        parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"),
+        Some(1_445_412_480_000)
+    );
+    assert_eq!(
+        parse_http_date("Thursday, 01-Jan-26 00:00:00 GMT"),
+        Some(1_767_225_600_000)
+    );
+    // Relative to now.
+    assert_eq!(
+        parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1_445_412_470_000),
+        Some(10_000)
+    );
+    assert_eq!(
+        parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1_445_412_490_000),
+        Some(0),
+        "a date in the past means now"
+    );
+}
+
+#[test]
+fn retry_after_garbage_is_none() {
+    for bad in [
+        "",
+        " ",
+        "soon",
+        "-5",
+        "+5",
+        "1.5",
+        "1e3",
+        "12 34",
+        "Sun, 06 Nov 1994 08:49:37",
+        "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 06 Nov 94 08:49:37 GMT",
+        "Sun, 6 Nov 1994 08:49:37 GMT",
+        "Sun, 31 Nov 1994 08:49:37 GMT",
+        "Mon, 29 Feb 1900 08:49:37 GMT",
+        "Sun, 29 Feb 1994 08:49:37 GMT",
+        "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Xyz, 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 24:00:00 GMT",
+        "Sun, 06 Nov 1994 08:60:00 GMT",
+        "Sun, 06 Nov 1969 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 GMT trailing",
+        "Sunday, 06-Nov-1994 08:49:37 GMT",
+        "Sun Nov 6 08:49:37",
+        "Sun, 06 Nov 1994 08:49:37 GMT\u{e9}",
+        "\u{e9}\u{e9}\u{e9}, 06 Nov",
+    ] {
+        assert_eq!(parse_retry_after(bad, 0), None, "{bad:?}");
+    }
+}
+
+// ----- idle timeout -----
+
+#[test]
+fn idle_timeout_fires_only_when_silent() {
+    let mut p = Policy::new(fixed().with_idle_timeout_ms(Some(45_000)), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    assert_eq!(p.poll_timeout(), Some(45_000));
+    assert_eq!(p.poll_action(44_999), None);
+    assert_eq!(p.status(), Status::Open);
+    assert_eq!(
+        p.poll_action(45_000),
+        Some(Action::Abort {
+            reason: AbortReason::IdleTimeout
+        })
+    );
+    assert_eq!(p.poll_action(45_000), None);
+    assert_eq!(p.status(), Status::Reconnecting);
+    let r = p.next_retry().expect("retry scheduled after idle abort");
+    // Open for 45 s counts as healthy: this is the first retry of a new outage.
+    assert_eq!((r.attempt, r.delay_ms, r.at_ms), (1, 1_000, 46_000));
+    assert_eq!(expect_connect(&mut p, 46_000).1, 1);
+}
+
+#[test]
+fn activity_postpones_the_idle_timeout() {
+    let mut p = Policy::new(fixed().with_idle_timeout_ms(Some(10_000)), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    for t in (5_000..=100_000).step_by(5_000) {
+        p.handle_bytes(t); // e.g. a `:heartbeat` comment
+        assert_eq!(p.poll_action(t), None);
+        assert_eq!(p.poll_timeout(), Some(t + 10_000));
+    }
+    assert_eq!(p.status(), Status::Open);
+    p.handle_bytes(50_000); // an out-of-order timestamp never moves the clock back
+    assert_eq!(p.poll_timeout(), Some(110_000));
+    p.handle_timeout(110_000);
+    assert_eq!(
+        p.poll_action(110_000),
+        Some(Action::Abort {
+            reason: AbortReason::IdleTimeout
+        })
+    );
+}
+
+#[test]
+fn idle_timeout_also_bounds_waiting_for_the_response_head() {
+    let mut p = Policy::new(fixed().with_idle_timeout_ms(Some(20_000)), 1);
+    expect_connect(&mut p, 0);
+    assert_eq!(p.poll_timeout(), Some(20_000));
+    p.handle_timeout(20_000);
+    assert_eq!(
+        p.poll_action(20_000),
+        Some(Action::Abort {
+            reason: AbortReason::IdleTimeout
+        })
+    );
+    assert_eq!(p.next_retry().map(|r| r.at_ms), Some(21_000));
+    // The aborted connection's late response is ignored.
+    assert_eq!(p.handle_response(20_001, 200, SSE, None), Outcome::Ignored);
+    assert_eq!(p.handle_network_error(20_001), Outcome::Ignored);
+}
+
+#[test]
+fn no_idle_timeout_by_default() {
+    let mut p = Policy::new(Config::default(), 1);
+    expect_connect(&mut p, 0);
+    assert_eq!(p.poll_timeout(), None);
+    open(&mut p, 0);
+    assert_eq!(p.poll_action(u64::MAX), None);
+    assert_eq!(p.status(), Status::Open);
+}
+
+// ----- limits -----
+
+#[test]
+fn max_attempts_gives_up_after_that_many_retries() {
+    let mut p = Policy::new(fixed().with_max_attempts(Some(3)), 1);
+    let mut now = 0;
+    for attempt in 0..3 {
+        assert_eq!(expect_connect(&mut p, now).1, attempt);
+        now = retry_of(p.handle_network_error(now)).at_ms;
+    }
+    assert_eq!(expect_connect(&mut p, now).1, 3);
+    assert_eq!(
+        p.handle_network_error(now),
+        Outcome::GaveUp(GiveUpReason::MaxAttempts)
+    );
+    assert_eq!(drain_give_up(&mut p, now), GiveUpReason::MaxAttempts);
+}
+
+#[test]
+fn max_attempts_zero_never_retries() {
+    let mut p = Policy::new(Config::default().with_max_attempts(Some(0)), 1);
+    expect_connect(&mut p, 0);
+    assert_eq!(
+        p.handle_network_error(0),
+        Outcome::GaveUp(GiveUpReason::MaxAttempts)
+    );
+}
+
+#[test]
+fn max_attempts_counts_per_outage() {
+    let mut p = Policy::new(fixed().with_max_attempts(Some(2)), 1);
+    let mut now = 0;
+    for _ in 0..2 {
+        expect_connect(&mut p, now);
+        now = retry_of(p.handle_network_error(now)).at_ms;
+    }
+    assert_eq!(expect_connect(&mut p, now).1, 2);
+    open(&mut p, now);
+    // Healthy, then dropped: a new outage with its own two retries.
+    let r = retry_of(p.handle_stream_end(now + 60_000));
+    assert_eq!(r.attempt, 1);
+    expect_connect(&mut p, r.at_ms);
+    let r = retry_of(p.handle_network_error(r.at_ms));
+    assert_eq!(r.attempt, 2);
+    expect_connect(&mut p, r.at_ms);
+    assert_eq!(
+        p.handle_network_error(r.at_ms),
+        Outcome::GaveUp(GiveUpReason::MaxAttempts)
+    );
+}
+
+#[test]
+fn max_elapsed_gives_up_when_the_next_retry_would_start_too_late() {
+    // Delays 1s, 2s, 4s, 8s: retries at 1, 3, 7, 15 s. A 10 s budget allows the first three.
+    let mut p = Policy::new(fixed().with_max_elapsed_ms(Some(10_000)), 1);
+    let mut now = 0;
+    for expected_at in [1_000, 3_000, 7_000] {
+        expect_connect(&mut p, now);
+        now = retry_of(p.handle_network_error(now)).at_ms;
+        assert_eq!(now, expected_at);
+    }
+    expect_connect(&mut p, now);
+    assert_eq!(
+        p.handle_network_error(now),
+        Outcome::GaveUp(GiveUpReason::MaxElapsed)
+    );
+    assert_eq!(drain_give_up(&mut p, now), GiveUpReason::MaxElapsed);
+}
+
+#[test]
+fn max_elapsed_is_measured_from_the_first_failure_of_the_outage() {
+    let mut p = Policy::new(fixed().with_max_elapsed_ms(Some(10_000)), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    // Healthy for a long time: the budget starts at the failure, not at creation.
+    let r = retry_of(p.handle_network_error(1_000_000));
+    assert_eq!(r.at_ms, 1_001_000);
+    // A Retry-After beyond the budget gives up at once.
+    let mut q = Policy::new(fixed().with_max_elapsed_ms(Some(10_000)), 1);
+    assert_eq!(
+        fail_with_status(&mut q, 0, 503, Some(60_000)),
+        Outcome::GaveUp(GiveUpReason::MaxElapsed)
+    );
+}
+
+// ----- one-shot -----
+
+#[test]
+fn one_shot_stream_end_is_done() {
+    let mut p = Policy::new(Config::default().with_one_shot(true), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    assert_eq!(
+        p.handle_stream_end(10),
+        Outcome::GaveUp(GiveUpReason::OneShotDone)
+    );
+    assert_eq!(drain_give_up(&mut p, 10), GiveUpReason::OneShotDone);
+}
+
+#[test]
+fn one_shot_failure_after_open_is_not_retried() {
+    let mut p = Policy::new(Config::default().with_one_shot(true), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    assert_eq!(
+        p.handle_network_error(10),
+        Outcome::GaveUp(GiveUpReason::OneShotFailed)
+    );
+    // Idle timeout in one-shot: abort, then give up.
+    let mut q = Policy::new(
+        Config::default()
+            .with_one_shot(true)
+            .with_idle_timeout_ms(Some(1_000)),
+        1,
+    );
+    expect_connect(&mut q, 0);
+    open(&mut q, 0);
+    assert_eq!(
+        q.poll_action(1_000),
+        Some(Action::Abort {
+            reason: AbortReason::IdleTimeout
+        })
+    );
+    assert_eq!(drain_give_up(&mut q, 1_000), GiveUpReason::OneShotFailed);
+}
+
+#[test]
+fn one_shot_failure_before_open_retries() {
+    let mut p = Policy::new(fixed().with_one_shot(true), 1);
+    expect_connect(&mut p, 0);
+    let r = retry_of(p.handle_network_error(0));
+    let r = retry_of(fail_with_status(&mut p, r.at_ms, 503, None));
+    assert_eq!(r.attempt, 2);
+    expect_connect(&mut p, r.at_ms);
+    open(&mut p, r.at_ms);
+    assert_eq!(
+        p.handle_stream_end(r.at_ms + 1),
+        Outcome::GaveUp(GiveUpReason::OneShotDone)
+    );
+}
+
+// ----- offline / online -----
+
+#[test]
+fn offline_pauses_and_online_reconnects_at_once() {
+    let mut p = Policy::new(fixed(), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    p.handle_offline();
+    assert!(p.is_offline());
+    let r = retry_of(p.handle_network_error(100));
+    assert_eq!(r.at_ms, 1_100);
+    assert_eq!(p.poll_timeout(), None, "waits do not fire while offline");
+    assert_eq!(p.poll_action(1_100), None);
+    assert_eq!(p.poll_action(500_000), None);
+    assert_eq!(p.status(), Status::Reconnecting);
+    p.handle_online(600_000);
+    assert_eq!(p.poll_timeout(), Some(600_000));
+    assert_eq!(expect_connect(&mut p, 600_000).1, 1);
+}
+
+#[test]
+fn online_skips_the_remaining_backoff() {
+    let mut p = Policy::new(fixed(), 1);
+    delays(&mut p, 5); // next delay 16 s
+    let r = p.next_retry().unwrap();
+    assert_eq!(r.delay_ms, 16_000);
+    p.handle_offline();
+    p.handle_online(r.at_ms - 15_000);
+    assert_eq!(expect_connect(&mut p, r.at_ms - 15_000).1, 5);
+}
+
+#[test]
+fn online_still_honours_retry_after() {
+    let mut p = Policy::new(fixed(), 1);
+    let r = retry_of(fail_with_status(&mut p, 0, 429, Some(30_000)));
+    p.handle_offline();
+    p.handle_online(10_000);
+    assert_eq!(p.poll_action(10_000), None);
+    assert_eq!(p.poll_timeout(), Some(30_000));
+    assert_eq!(r.at_ms, 30_000);
+    expect_connect(&mut p, 30_000);
+}
+
+#[test]
+fn offline_before_the_first_connect_holds_it() {
+    let mut p = Policy::new(Config::default(), 1);
+    p.handle_offline();
+    assert_eq!(p.poll_timeout(), None);
+    assert_eq!(p.poll_action(0), None);
+    p.handle_online(50);
+    assert_eq!(expect_connect(&mut p, 50), (None, 0));
+    // Online while connecting or open changes nothing.
+    p.handle_online(60);
+    assert_eq!(p.poll_action(60), None);
+    assert_eq!(p.status(), Status::Connecting);
+}
+
+// ----- close -----
+
+#[test]
+fn close_while_open_aborts_then_gives_up_once() {
+    let mut p = Policy::new(Config::default().with_idle_timeout_ms(Some(1_000)), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    p.handle_close();
+    assert_eq!(p.status(), Status::Closed);
+    assert_eq!(
+        p.poll_action(0),
+        Some(Action::Abort {
+            reason: AbortReason::Closed
+        })
+    );
+    assert_eq!(
+        p.poll_action(0),
+        Some(Action::GiveUp {
+            reason: GiveUpReason::Closed
+        })
+    );
+    assert_eq!(p.poll_action(0), None);
+    assert_eq!(p.poll_timeout(), None, "no idle timer after close");
+    // Everything after close is ignored.
+    p.handle_close();
+    p.handle_online(5);
+    p.handle_bytes(5);
+    p.handle_retry(1);
+    p.handle_event_id("late");
+    assert_eq!(p.handle_response(5, 200, SSE, None), Outcome::Ignored);
+    assert_eq!(p.handle_network_error(5), Outcome::Ignored);
+    assert_eq!(p.handle_stream_end(5), Outcome::Ignored);
+    assert_eq!(p.poll_action(u64::MAX), None);
+    assert_eq!(p.give_up_reason(), Some(GiveUpReason::Closed));
+    assert_eq!(p.last_event_id(), None);
+}
+
+#[test]
+fn close_while_waiting_or_before_start_just_gives_up() {
+    let mut p = Policy::new(Config::default(), 1);
+    p.handle_close();
+    assert_eq!(drain_give_up(&mut p, 0), GiveUpReason::Closed);
+
+    let mut q = Policy::new(Config::default(), 1);
+    expect_connect(&mut q, 0);
+    let _ = q.handle_network_error(0);
+    q.handle_close();
+    assert_eq!(
+        q.poll_action(1_000_000),
+        Some(Action::GiveUp {
+            reason: GiveUpReason::Closed
+        })
+    );
+    assert_eq!(q.poll_action(1_000_000), None);
+}
+
+#[test]
+fn close_after_give_up_keeps_the_first_reason() {
+    let mut p = Policy::new(Config::default(), 1);
+    let _ = fail_with_status(&mut p, 0, 404, None);
+    p.handle_close();
+    assert_eq!(drain_give_up(&mut p, 0), GiveUpReason::Http { status: 404 });
+}
+
+// ----- idempotence and wrong-state inputs -----
+
+#[test]
+fn extra_timeouts_and_polls_are_harmless() {
+    let mut p = Policy::new(fixed().with_idle_timeout_ms(Some(5_000)), 1);
+    for _ in 0..3 {
+        p.handle_timeout(0);
+    }
+    assert_eq!(expect_connect(&mut p, 0).1, 0);
+    for _ in 0..3 {
+        p.handle_timeout(10);
+        assert_eq!(p.poll_action(10), None);
+    }
+    open(&mut p, 10);
+    p.handle_timeout(5_010);
+    p.handle_timeout(5_010);
+    p.handle_timeout(5_011);
+    assert_eq!(
+        p.poll_action(5_011),
+        Some(Action::Abort {
+            reason: AbortReason::IdleTimeout
+        })
+    );
+    assert_eq!(p.poll_action(5_011), None);
+    assert_eq!(p.attempt(), 1, "one failure, not three");
+    let at = p.next_retry().unwrap().at_ms;
+    p.handle_timeout(at);
+    p.handle_timeout(at);
+    assert_eq!(expect_connect(&mut p, at).1, 1);
+    assert_eq!(p.poll_action(at), None);
+}
+
+#[test]
+fn inputs_in_the_wrong_state_are_ignored() {
+    let mut p = Policy::new(Config::default(), 1);
+    // Before any connect.
+    assert_eq!(p.handle_response(0, 200, SSE, None), Outcome::Ignored);
+    assert_eq!(p.handle_network_error(0), Outcome::Ignored);
+    assert_eq!(p.handle_stream_end(0), Outcome::Ignored);
+    p.handle_bytes(0);
+    assert_eq!(p.status(), Status::Connecting);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    // A second response head for the same connection.
+    assert_eq!(p.handle_response(1, 500, None, None), Outcome::Ignored);
+    assert_eq!(p.status(), Status::Open);
+    // Two failure reports for one drop count once.
+    assert!(p.handle_network_error(2).will_retry());
+    assert_eq!(p.handle_stream_end(2), Outcome::Ignored);
+    assert_eq!(p.attempt(), 1);
+}
+
+#[test]
+fn stream_end_and_network_errors_retry() {
+    let mut p = Policy::new(fixed(), 1);
+    expect_connect(&mut p, 0);
+    let r = retry_of(p.handle_network_error(0)); // fetch rejected before the head
+    expect_connect(&mut p, r.at_ms);
+    open(&mut p, r.at_ms);
+    let r = retry_of(p.handle_stream_end(r.at_ms + 10)); // server closed the body
+    assert_eq!(r.attempt, 2);
+    expect_connect(&mut p, r.at_ms);
+    open(&mut p, r.at_ms);
+    assert_eq!(retry_of(p.handle_network_error(r.at_ms + 10)).attempt, 3);
+}
+
+#[test]
+fn time_going_backwards_does_not_panic() {
+    let mut p = Policy::new(Config::default().with_idle_timeout_ms(Some(10)), 1);
+    expect_connect(&mut p, 1_000);
+    open(&mut p, 500);
+    p.handle_bytes(0);
+    p.handle_timeout(0);
+    assert_eq!(p.poll_action(0), None);
+    let _ = p.handle_network_error(0);
+    let _ = p.poll_action(0);
+}
+
+// ----- Last-Event-ID -----
+
+#[test]
+fn last_event_id_is_carried_into_connect() {
+    let mut p = Policy::new(fixed(), 1);
+    assert_eq!(expect_connect(&mut p, 0).0, None);
+    open(&mut p, 0);
+    p.handle_event_id("1");
+    p.handle_event_id("2");
+    assert_eq!(p.last_event_id(), Some("2"));
+    let r = retry_of(p.handle_stream_end(10));
+    assert_eq!(expect_connect(&mut p, r.at_ms), (Some("2".into()), 1));
+    open(&mut p, r.at_ms);
+    // An event with an empty id clears it: the next connect sends no header.
+    p.handle_event_id("");
+    assert_eq!(p.last_event_id(), None);
+    let r = retry_of(p.handle_network_error(r.at_ms + 1));
+    assert_eq!(expect_connect(&mut p, r.at_ms).0, None);
+}
+
+#[test]
+fn last_event_id_from_an_aborted_connections_tail_is_kept() {
+    let mut p = Policy::new(fixed(), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    let r = retry_of(p.handle_network_error(1));
+    // The driver parsed the last buffered bytes after the error.
+    p.handle_event_id("tail-7");
+    assert_eq!(expect_connect(&mut p, r.at_ms).0.as_deref(), Some("tail-7"));
+}
+
+// ----- display -----
+
+#[test]
+fn reasons_have_short_lowercase_messages() {
+    let reasons = [
+        GiveUpReason::Http { status: 404 }.to_string(),
+        GiveUpReason::ContentType.to_string(),
+        GiveUpReason::NoContent.to_string(),
+        GiveUpReason::MaxAttempts.to_string(),
+        GiveUpReason::MaxElapsed.to_string(),
+        GiveUpReason::Closed.to_string(),
+        GiveUpReason::OneShotDone.to_string(),
+        GiveUpReason::OneShotFailed.to_string(),
+        AbortReason::IdleTimeout.to_string(),
+        AbortReason::Closed.to_string(),
+    ];
+    assert_eq!(reasons[0], "http status 404");
+    for r in reasons {
+        assert_eq!(r, r.to_lowercase());
+        assert!(!r.ends_with('.'));
+    }
+}
+
+// ----- simulation -----
+
+/// Histogram of first-reconnect times, in 100 ms buckets, for `clients` policies that all lose
+/// their connection at t=0 (a server restart).
+fn herd(config: Config, clients: u64) -> std::collections::BTreeMap<u64, u32> {
+    let mut buckets = std::collections::BTreeMap::new();
+    for seed in 0..clients {
+        let mut p = Policy::new(config, seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
+        expect_connect(&mut p, 0);
+        open(&mut p, 0);
+        assert!(p.handle_stream_end(0).will_retry());
+        // Drive the client on the simulated clock: sleep until each deadline.
+        let mut now = 0;
+        let connected_at = loop {
+            match p.poll_action(now) {
+                Some(Action::Connect { .. }) => break now,
+                Some(other) => panic!("{other:?}"),
+                None => now = p.poll_timeout().expect("a retry is scheduled"),
+            }
+        };
+        *buckets.entry(connected_at / 100).or_insert(0) += 1;
+    }
+    buckets
+}
+
+#[test]
+fn simulation_full_jitter_spreads_a_restart_herd() {
+    let clients = 10_000;
+    let jittered = herd(Config::default(), clients);
+    let fixed_delay = herd(fixed(), clients);
+    let peak = |h: &std::collections::BTreeMap<u64, u32>| h.values().copied().max().unwrap_or(0);
+    // Fixed delay: everybody reconnects in the same instant.
+    assert_eq!(peak(&fixed_delay), clients as u32);
+    assert_eq!(fixed_delay.len(), 1);
+    // Full jitter: [0, 1000] ms -> ~1,000 per 100 ms bucket over 10 buckets.
+    assert!(jittered.len() >= 10, "{jittered:?}");
+    assert!(
+        peak(&jittered) < 1_200,
+        "peak {} in {jittered:?}",
+        peak(&jittered)
+    );
+    assert!(jittered.keys().all(|&b| b <= 10));
+    let total: u32 = jittered.values().sum();
+    assert_eq!(total, clients as u32);
+}
+
+#[test]
+fn simulation_outage_then_recovery_with_many_clients() {
+    // The server is down from t=0 to t=20s; every client retries until it gets in, and all
+    // clients eventually reconnect with attempt numbers that match their failure count.
+    let down_until = 20_000;
+    let mut latest = 0;
+    for seed in 0..1_000u64 {
+        let mut p = Policy::new(Config::default(), seed);
+        expect_connect(&mut p, 0);
+        open(&mut p, 0);
+        let _ = p.handle_network_error(0);
+        let mut now = 0;
+        let mut failures = 1;
+        loop {
+            match p.poll_action(now) {
+                Some(Action::Connect { attempt, .. }) => {
+                    assert_eq!(attempt, failures);
+                    if now < down_until {
+                        assert!(p.handle_response(now, 502, None, None).will_retry());
+                        failures += 1;
+                    } else {
+                        open(&mut p, now);
+                        break;
+                    }
+                }
+                Some(other) => panic!("{other:?}"),
+                None => now = p.poll_timeout().unwrap(),
+            }
+        }
+        latest = latest.max(now);
+    }
+    // With a 30 s cap, nobody waits more than one capped delay past recovery.
+    assert!(latest <= down_until + 30_000, "latest {latest}");
+}
+
+// ----- property test -----
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Advance(u64),
+        Poll,
+        Timeout,
+        Response(u16, u8, Option<u64>),
+        Bytes,
+        EventId(String),
+        Retry(u64),
+        StreamEnd,
+        NetworkError,
+        Offline,
+        Online,
+        Close,
+        Random(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..120_000).prop_map(Op::Advance),
+            1 => Just(Op::Advance(u64::MAX / 2)),
+            6 => Just(Op::Poll),
+            2 => Just(Op::Timeout),
+            4 => (
+                prop_oneof![Just(200u16), Just(204), Just(404), Just(408), Just(429), Just(503), any::<u16>()],
+                0u8..4,
+                proptest::option::of(prop_oneof![0u64..100_000, Just(u64::MAX)])
+            )
+                .prop_map(|(s, c, r)| Op::Response(s, c, r)),
+            2 => Just(Op::Bytes),
+            1 => "[a-z0-9]{0,4}".prop_map(Op::EventId),
+            1 => prop_oneof![0u64..10_000, Just(u64::MAX)].prop_map(Op::Retry),
+            2 => Just(Op::StreamEnd),
+            2 => Just(Op::NetworkError),
+            1 => Just(Op::Offline),
+            1 => Just(Op::Online),
+            1 => Just(Op::Close),
+            1 => any::<u64>().prop_map(Op::Random),
+        ]
+    }
+
+    fn config() -> impl Strategy<Value = Config> {
+        (
+            prop_oneof![0u64..5_000, Just(u64::MAX)],
+            prop_oneof![0u64..60_000, Just(u64::MAX)],
+            0u32..5,
+            prop_oneof![Just(Jitter::Full), Just(Jitter::Equal), Just(Jitter::None)],
+            proptest::option::of(0u32..5),
+            proptest::option::of(prop_oneof![0u64..100_000, Just(u64::MAX)]),
+            prop_oneof![0u64..10_000, Just(u64::MAX)],
+            proptest::option::of(prop_oneof![0u64..60_000, Just(u64::MAX)]),
+            any::<bool>(),
+        )
+            .prop_map(|(i, m, x, j, a, e, h, idle, one)| {
+                Config::default()
+                    .with_initial_delay_ms(i)
+                    .with_max_delay_ms(m)
+                    .with_multiplier(x)
+                    .with_jitter(j)
+                    .with_max_attempts(a)
+                    .with_max_elapsed_ms(e)
+                    .with_healthy_after_ms(h)
+                    .with_idle_timeout_ms(idle)
+                    .with_one_shot(one)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn random_inputs_never_panic_or_connect_while_closed_or_offline(
+            config in config(),
+            seed in any::<u64>(),
+            ops in proptest::collection::vec(op(), 0..80),
+        ) {
+            let mut p = Policy::new(config, seed);
+            let mut now = 0u64;
+            let mut gave_up = 0;
+            for op in ops {
+                match op {
+                    Op::Advance(dt) => now = now.saturating_add(dt),
+                    Op::Poll => {
+                        let was_closed = p.status() == Status::Closed;
+                        let offline = p.is_offline();
+                        let action = p.poll_action(now);
+                        if let Some(Action::Connect { last_event_id, attempt }) = &action {
+                            prop_assert!(!was_closed && !offline, "connect while closed/offline");
+                            prop_assert_eq!(p.status(), Status::Connecting);
+                            prop_assert_eq!(last_event_id.as_deref(), p.last_event_id());
+                            prop_assert_eq!(*attempt, p.attempt());
+                            if let Some(max) = config.max_attempts {
+                                prop_assert!(*attempt <= max);
+                            }
+                        }
+                        if let Some(Action::GiveUp { reason }) = action {
+                            gave_up += 1;
+                            prop_assert_eq!(p.give_up_reason(), Some(reason));
+                        }
+                    }
+                    Op::Timeout => p.handle_timeout(now),
+                    Op::Response(status, ct, retry_after) => {
+                        let ct = [None, Some("text/event-stream"), Some("TEXT/event-stream; x=y"), Some("text/html")][ct as usize];
+                        let _ = p.handle_response(now, status, ct, retry_after);
+                    }
+                    Op::Bytes => p.handle_bytes(now),
+                    Op::EventId(id) => p.handle_event_id(&id),
+                    Op::Retry(ms) => p.handle_retry(ms),
+                    Op::StreamEnd => { let _ = p.handle_stream_end(now); }
+                    Op::NetworkError => { let _ = p.handle_network_error(now); }
+                    Op::Offline => p.handle_offline(),
+                    Op::Online => p.handle_online(now),
+                    Op::Close => p.handle_close(),
+                    Op::Random(s) => p.handle_random(s),
+                }
+                // Invariants after every input.
+                if let Some(retry) = p.next_retry() {
+                    prop_assert_eq!(p.status(), Status::Reconnecting);
+                    prop_assert!(retry.attempt >= 1);
+                    if !p.is_offline() {
+                        prop_assert_eq!(p.poll_timeout(), Some(retry.at_ms));
+                    }
+                }
+                if p.status() == Status::Closed {
+                    prop_assert!(p.give_up_reason().is_some());
+                    prop_assert_eq!(p.poll_timeout(), None);
+                }
+                prop_assert!(gave_up <= 1, "give-up reported more than once");
+            }
+            // Draining after close yields at most an abort and a give-up, then nothing.
+            p.handle_close();
+            let mut drained = 0;
+            while let Some(action) = p.poll_action(now) {
+                prop_assert!(!matches!(action, Action::Connect { .. }), "connect after close");
+                drained += 1;
+                prop_assert!(drained <= 2);
+            }
+        }
+
+        #[test]
+        fn same_seed_and_inputs_give_same_outputs(seed in any::<u64>(), failures in 1usize..20) {
+            let a = delays(&mut Policy::new(Config::default(), seed), failures);
+            let b = delays(&mut Policy::new(Config::default(), seed), failures);
+            prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn http_date_parser_never_panics(s in "\\PC{0,40}") {
+            let _ = parse_http_date(&s);
+            let _ = parse_retry_after(&s, 0);
+        }
+
+        #[test]
+        fn http_date_round_trips_imf_fixdate(days in 0u64..200_000, secs in 0u64..86_400) {
+            let (y, m, d) = civil_from_days(days);
+            let s = format!(
+                "Mon, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+                ["Jan","Feb","Mar","Apr","May","Jun","Jul","Aug","Sep","Oct","Nov","Dec"][m as usize - 1],
+                secs / 3600, secs / 60 % 60, secs % 60
+            );
+            if y <= 9999 {
+                prop_assert_eq!(parse_http_date(&s), Some((days * 86_400 + secs) * 1000), "{}", s);
+            }
+        }
+    }
+
+    /// Reference `civil_from_days` (Hinnant), independent of the parser's `days_from_civil`.
+    fn civil_from_days(days: u64) -> (u64, u64, u64) {
+        let z = days as i64 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        ((if m <= 2 { y + 1 } else { y }) as u64, m as u64, d as u64)
+    }
+}
