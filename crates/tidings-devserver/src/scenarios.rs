@@ -406,8 +406,8 @@ pub struct LlmRequest {
     delay_ms: Option<u64>,
 }
 
-/// Fixed continuation of every LLM reply, so replies are deterministic.
-const LLM_TEXT: &str = "Server-Sent Events keep one HTTP response open and let the server \
+/// Fixed continuation of every `/sse/llm` reply, so replies are deterministic.
+pub const LLM_TEXT: &str = "Server-Sent Events keep one HTTP response open and let the server \
     push small text frames as they become ready, which is exactly how a language model \
     streams its answer token by token.";
 

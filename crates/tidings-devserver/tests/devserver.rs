@@ -196,8 +196,18 @@ async fn drop_after_cuts_then_finishes_cleanly() {
 /// One chaos client run: reconnect with Last-Event-ID until 204. Returns the cut offsets
 /// seen and checks every event arrived exactly once, in order.
 async fn chaos_run(server: &Server, session: &str, seed: u64, count: u64) -> Vec<u64> {
+    chaos_run_max(server, session, seed, count, 64).await
+}
+
+async fn chaos_run_max(
+    server: &Server,
+    session: &str,
+    seed: u64,
+    count: u64,
+    max: u64,
+) -> Vec<u64> {
     let path =
-        format!("/sse/drop?random=1&seed={seed}&max=64&count={count}&eol=lf&session={session}");
+        format!("/sse/drop?random=1&seed={seed}&max={max}&count={count}&eol=lf&session={session}");
     let mut last_id: Option<u64> = None;
     let mut received = Vec::new();
     let mut offsets = Vec::new();
@@ -216,7 +226,7 @@ async fn chaos_run(server: &Server, session: &str, seed: u64, count: u64) -> Vec
         assert_eq!(ex.status, StatusCode::OK);
         assert_eq!(ex.header("x-tidings-connection"), conn_no.to_string());
         let offset: u64 = ex.header("x-tidings-cut-offset").parse().unwrap();
-        assert_eq!(offset, rng::cut_offset(seed, conn_no, 64));
+        assert_eq!(offset, rng::cut_offset(seed, conn_no, max));
         offsets.push(offset);
         let c = ex.collect().await;
         let text = c.text();
@@ -255,6 +265,19 @@ async fn chaos_drop_offsets_are_deterministic_and_replay_is_exact() {
     get_json(&server, "/control/reset?session=chaos-a").await;
     let again = chaos_run(&server, "chaos-a", 42, 40).await;
     assert_eq!(a, again);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn chaos_a_thousand_drops_finish_exactly() {
+    let server = start().await;
+    let t0 = std::time::Instant::now();
+    let offsets = chaos_run_max(&server, "thousand", 1, 350, 32).await;
+    assert!(offsets.len() >= 1000, "only {} connections", offsets.len());
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    let s = stats(&server, "thousand").await;
+    assert_eq!(s["open"], 0);
+    assert_eq!(s["total"], offsets.len() + 1);
     server.shutdown().await.unwrap();
 }
 
