@@ -63,9 +63,12 @@ pub fn expected_json() -> Value {
 mod tests {
     use super::*;
 
+    /// (type, data, lastEventId) of a dispatched event.
+    type Event = (String, String, String);
+
     /// A naive, whole-input reading of WHATWG HTML §9.2.6, to check the expectations we
     /// publish. Returns (events as (type, data, id), retry, comments).
-    fn reference_parse(input: &str) -> (Vec<(String, String, String)>, Option<u64>, Vec<String>) {
+    fn reference_parse(input: &str) -> (Vec<Event>, Option<u64>, Vec<String>) {
         let input = input.strip_prefix('\u{feff}').unwrap_or(input);
         let mut lines = Vec::new();
         let mut rest = input;
@@ -124,7 +127,7 @@ mod tests {
     fn published_expectations_match_a_reference_reading() {
         let expected = expected_json();
         let (events, retry, comments) = reference_parse(DRIP_SCRIPT);
-        let want: Vec<(String, String, String)> = expected["events"]
+        let want: Vec<Event> = expected["events"]
             .as_array()
             .unwrap()
             .iter()
