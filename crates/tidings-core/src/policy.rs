@@ -92,7 +92,8 @@ pub struct Config {
     /// No bytes (comments included) for this long while connecting or open: the connection is
     /// treated as dropped ([`AbortReason::IdleTimeout`]). Default `None`, because only the
     /// application knows the server's heartbeat interval (a quiet server without heartbeats is
-    /// valid SSE); set it to 2–3x that interval to catch half-open connections.
+    /// valid SSE); set it to 2–3x that interval to catch half-open connections. `Some(0)` acts as
+    /// 1 ms.
     pub idle_timeout_ms: Option<u64>,
     /// A stream that ends is done ([`GiveUpReason::OneShotDone`]), and a stream that fails after
     /// opening is not retried ([`GiveUpReason::OneShotFailed`]), e.g. an LLM completion over POST.
@@ -513,8 +514,9 @@ impl Policy {
         }
     }
 
-    /// The parser saw an event whose last event ID is `id` (an empty ID clears it).
-    /// Ignored once closed.
+    /// The parser dispatched an event: pass its
+    /// [`last_event_id`](crate::parser::Event::last_event_id) (it persists across events, so
+    /// passing it every time is right; an empty ID clears it). Ignored once closed.
     pub fn handle_event_id(&mut self, id: &str) {
         if !matches!(self.phase, Phase::Closed { .. }) {
             self.last_event_id.clear();
@@ -563,8 +565,10 @@ impl Policy {
             Phase::Connecting { since } => since,
             _ => return,
         };
+        // At least 1 ms must pass: with `Some(0)` and a zero backoff, a driver draining
+        // `poll_action` at one `now` would otherwise see Connect, Abort, Connect... forever.
         if let Some(idle) = self.config.idle_timeout_ms
-            && now.saturating_sub(last_activity) >= idle
+            && now.saturating_sub(last_activity) >= idle.max(1)
         {
             self.pending_abort = Some(AbortReason::IdleTimeout);
             self.fail(now, None);
@@ -720,7 +724,7 @@ impl Policy {
     fn idle_deadline(&self, from: u64) -> Option<u64> {
         self.config
             .idle_timeout_ms
-            .map(|idle| from.saturating_add(idle))
+            .map(|idle| from.saturating_add(idle.max(1)))
     }
 
     /// A healthy connection ends the outage.

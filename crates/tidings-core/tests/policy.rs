@@ -920,6 +920,25 @@ fn stream_end_and_network_errors_retry() {
 }
 
 #[test]
+fn draining_at_one_instant_settles_even_with_zero_delays_and_zero_idle_timeout() {
+    let config = fixed()
+        .with_initial_delay_ms(0)
+        .with_idle_timeout_ms(Some(0));
+    let mut p = Policy::new(config, 1);
+    assert_eq!(expect_connect(&mut p, 0).1, 0);
+    assert_eq!(p.poll_action(0), None, "no abort without time passing");
+    assert_eq!(p.poll_timeout(), Some(1));
+    assert_eq!(
+        p.poll_action(1),
+        Some(Action::Abort {
+            reason: AbortReason::IdleTimeout
+        })
+    );
+    assert_eq!(expect_connect(&mut p, 1).1, 1);
+    assert_eq!(p.poll_action(1), None);
+}
+
+#[test]
 fn time_going_backwards_does_not_panic() {
     let mut p = Policy::new(Config::default().with_idle_timeout_ms(Some(10)), 1);
     expect_connect(&mut p, 1_000);
@@ -1155,21 +1174,28 @@ mod props {
                 match op {
                     Op::Advance(dt) => now = now.saturating_add(dt),
                     Op::Poll => {
-                        let was_closed = p.status() == Status::Closed;
-                        let offline = p.is_offline();
-                        let action = p.poll_action(now);
-                        if let Some(Action::Connect { last_event_id, attempt }) = &action {
-                            prop_assert!(!was_closed && !offline, "connect while closed/offline");
-                            prop_assert_eq!(p.status(), Status::Connecting);
-                            prop_assert_eq!(last_event_id.as_deref(), p.last_event_id());
-                            prop_assert_eq!(*attempt, p.attempt());
-                            if let Some(max) = config.max_attempts {
-                                prop_assert!(*attempt <= max);
+                        // Draining at one `now` always settles.
+                        for polls in 0.. {
+                            prop_assert!(polls <= 3, "poll_action does not settle at {}", now);
+                            let was_closed = p.status() == Status::Closed;
+                            let offline = p.is_offline();
+                            match p.poll_action(now) {
+                                None => break,
+                                Some(Action::Connect { last_event_id, attempt }) => {
+                                    prop_assert!(!was_closed && !offline, "connect while closed/offline");
+                                    prop_assert_eq!(p.status(), Status::Connecting);
+                                    prop_assert_eq!(last_event_id.as_deref(), p.last_event_id());
+                                    prop_assert_eq!(attempt, p.attempt());
+                                    if let Some(max) = config.max_attempts {
+                                        prop_assert!(attempt <= max);
+                                    }
+                                }
+                                Some(Action::GiveUp { reason }) => {
+                                    gave_up += 1;
+                                    prop_assert_eq!(p.give_up_reason(), Some(reason));
+                                }
+                                Some(_) => {}
                             }
-                        }
-                        if let Some(Action::GiveUp { reason }) = action {
-                            gave_up += 1;
-                            prop_assert_eq!(p.give_up_reason(), Some(reason));
                         }
                     }
                     Op::Timeout => p.handle_timeout(now),
