@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::FutureExt;
@@ -104,9 +104,19 @@ pub async fn record_middleware(
         origin: header_string(headers, header::ORIGIN),
     };
     let (record, conn_no) = state.open_record(&session, new);
+    let session_header = HeaderValue::from_str(&session).ok();
     req.extensions_mut().insert(ConnInfo { session, conn_no });
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
     record.set_status(response.status().as_u16());
+    // On every answer, errors and redirects included, so a test can tell which attempt
+    // of a reconnecting client it is looking at.
+    let headers = response.headers_mut();
+    if let Some(v) = session_header {
+        headers.entry("x-tidings-session").or_insert(v);
+    }
+    headers
+        .entry("x-tidings-connection")
+        .or_insert(HeaderValue::from(conn_no));
     response.map(|body| Body::new(GuardBody::new(body, state, record)))
 }
 

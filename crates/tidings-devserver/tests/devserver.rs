@@ -159,6 +159,7 @@ async fn cors_preflight_responses_and_credentials() {
     let exposed = ex.header("access-control-expose-headers").to_lowercase();
     assert!(exposed.contains("retry-after"), "{exposed}");
     assert!(exposed.contains("x-tidings-connection"), "{exposed}");
+    assert_eq!(ex.header("x-tidings-connection"), "0");
     server.shutdown().await.unwrap();
 }
 
