@@ -1,0 +1,61 @@
+// Node tests of the built package (dist/ + wasm/): run `npm run build` first.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { createParser, init, TidingsError } from '../dist/index.js';
+
+await init();
+
+function collect(options = {}) {
+  const out = { events: [], retries: [], comments: [], errors: [] };
+  const parser = createParser({
+    onEvent: (e) => out.events.push(e),
+    onRetry: (ms) => out.retries.push(ms),
+    onComment: (c) => out.comments.push(c),
+    onError: (e) => out.errors.push(e),
+    ...options,
+  });
+  return { parser, out };
+}
+
+test('parses a stream fed as bytes, split inside CRLF and inside a UTF-8 character', () => {
+  const { parser, out } = collect();
+  const bytes = new TextEncoder().encode('\uFEFFid: 1\r\nevent: greet\r\ndata: héllo\r\n\r\ndata: two\n\n');
+  const crlf = bytes.indexOf(0x0a) ; // the first LF, right after a CR
+  const accent = bytes.indexOf(0xc3); // first byte of "é"
+  parser.feed(bytes.subarray(0, crlf));
+  parser.feed(bytes.subarray(crlf, accent + 1));
+  parser.feed(bytes.subarray(accent + 1));
+  assert.deepEqual(out.events, [
+    { event: 'greet', id: '1', data: 'héllo', lastEventId: '1' },
+    { event: undefined, id: '1', data: 'two', lastEventId: '1' },
+  ]);
+});
+
+test('strings, retry and comments take the same path', () => {
+  const { parser, out } = collect();
+  parser.feed(': keep-alive\nretry: 2500\ndata: a\ndata: b\n\n');
+  assert.deepEqual(out.comments.map((c) => c.trim()), ['keep-alive']);
+  assert.deepEqual(out.retries, [2500]);
+  assert.deepEqual(out.events.map((e) => e.data), ['a\nb']);
+});
+
+test('an oversized line is a typed error, and reset() recovers', () => {
+  const { parser, out } = collect({ maxBufferSize: 64 });
+  parser.feed(`data: ${'x'.repeat(200)}\n\n`);
+  assert.equal(out.errors.length, 1);
+  assert.ok(out.errors[0] instanceof TidingsError);
+  assert.match(out.errors[0].kind, /too-long|too-large/);
+  assert.equal(out.events.length, 0);
+  parser.reset();
+  parser.feed('data: fine\n\n');
+  assert.deepEqual(out.events.map((e) => e.data), ['fine']);
+});
+
+test('the last event ID persists across reset, as browsers do', () => {
+  const { parser, out } = collect();
+  parser.feed('id: 42\ndata: first\n\n');
+  parser.reset();
+  parser.feed('data: second\n\n');
+  assert.deepEqual(out.events.map((e) => e.lastEventId), ['42', '42']);
+});
