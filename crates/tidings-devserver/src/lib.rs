@@ -21,9 +21,9 @@
 //!   EventSource), else `start` (default 0). When the logical stream (`count` events) is
 //!   already complete they answer **204** (which tells clients to stop), or an empty 200
 //!   stream with `end=empty`.
-//! - Responses carry `X-Tidings-Session`, `X-Tidings-Connection` (0-based number of this
-//!   request among the session's requests to the same path) and, for ticks,
-//!   `X-Tidings-Resume-From`.
+//! - Every `/sse/...` answer (errors and redirects too) carries `X-Tidings-Session` and
+//!   `X-Tidings-Connection` (0-based number of this request among the session's requests
+//!   to the same path); ticks add `X-Tidings-Resume-From`, chaos `X-Tidings-Cut-Offset`.
 //! - CORS everywhere: the request `Origin` is mirrored, credentials are allowed, request
 //!   headers are mirrored (so `Last-Event-ID`, `Authorization`, `X-Test-*` all pass),
 //!   methods GET/POST/OPTIONS, and `Retry-After`, `Location` and `X-Tidings-*` are exposed.

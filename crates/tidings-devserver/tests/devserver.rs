@@ -855,3 +855,97 @@ fn binary_stops_gracefully_on_sigterm() {
     let status = wait_exit(&mut child, Duration::from_secs(8));
     assert!(status.success(), "{status}");
 }
+
+/// Real Chromium against two servers (page origin != stream origin): CORS with credentials,
+/// SameSite=Lax cookies across ports, preflighted `Last-Event-ID`, a cut seen as a network
+/// error, EventSource with credentials, the drip script through the browser's own parser.
+/// Ignored by default (needs /usr/bin/chromium): `cargo test -p tidings-devserver -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs /usr/bin/chromium"]
+async fn real_browser_cross_origin_smoke() {
+    let chromium = std::path::Path::new("/usr/bin/chromium");
+    assert!(
+        chromium.exists(),
+        "install chromium (apt-get install -y chromium)"
+    );
+    let pkg = temp_dir("browser-pkg");
+    std::fs::write(pkg.join("x.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let www = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let streams = start_with(Config {
+        pkg: Some(pkg.clone()),
+        exit_after: Some(Duration::from_secs(90)),
+        ..Config::default()
+    })
+    .await;
+    let page = start_with(Config {
+        www: Some(www),
+        exit_after: Some(Duration::from_secs(90)),
+        ..Config::default()
+    })
+    .await;
+    let url = format!("{}/?a={}", page.url(), streams.url());
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new("/usr/bin/chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                &url,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn chromium");
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
+            s
+        });
+        wait_exit(&mut child, Duration::from_secs(60));
+        reader.join().unwrap()
+    })
+    .await
+    .unwrap();
+
+    assert!(output.contains("DONE"), "{output}");
+    for line in [
+        "login 200",
+        "cookie 200",
+        "nocred 401",
+        r#"resume 200 "id: 2\ndata: {\"n\":2}\n\nid: 3\ndata: {\"n\":3}\n\n""#,
+        "ra 3 conn=0",
+        "cut error TypeError",
+        "es 2",
+        "wasm application/wasm no-store",
+        "llm true",
+        r#"drip ["héllo wörld — 日本語 🎉","line one\nline two","🎉🎉\nno-space#3","\n two spaces"]"#,
+        "redirect 200 true",
+    ] {
+        assert!(output.contains(line), "missing {line:?} in {output}");
+    }
+    // Credentials went only where the page asked for them.
+    let s = stats(&streams, "br").await;
+    let cookie_paths: Vec<(String, bool)> = s["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_owned(),
+                r["cookie"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(cookie_paths[0], ("/sse/cookie".to_owned(), true));
+    assert_eq!(cookie_paths[1], ("/sse/cookie".to_owned(), false));
+    page.shutdown().await.unwrap();
+    streams.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(pkg);
+}
