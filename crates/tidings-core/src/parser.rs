@@ -522,7 +522,7 @@ impl Parser {
     /// ```
     /// use tidings_core::{Limits, Parser};
     ///
-    /// let mut parser = Parser::with_limits(Limits { max_line_len: 4, max_event_size: 4 });
+    /// let mut parser = Parser::with_limits(Limits { max_line_len: 8, max_event_size: 4 });
     /// parser.feed(b"id: 1\n\n", |_| {}).unwrap();
     /// assert!(parser.feed(b"data: too long\n", |_| {}).is_err());
     /// assert!(parser.is_failed());
@@ -808,12 +808,10 @@ impl Parser {
             }
             // "If the field value does not contain U+0000 NULL, then set the last event ID
             // buffer to the field value. Otherwise, ignore the field."
-            "id" => {
-                if !value.contains('\0') {
-                    self.pending_id.clear();
-                    self.pending_id.push_str(value);
-                    self.id_pending = true;
-                }
+            "id" if !value.contains('\0') => {
+                self.pending_id.clear();
+                self.pending_id.push_str(value);
+                self.id_pending = true;
             }
             // "If the field value consists of only ASCII digits, then interpret the field
             // value as an integer in base ten, and set the event stream's reconnection time to
@@ -998,9 +996,7 @@ mod tests {
     #[test]
     fn find_line_end_ignores_bytes_that_fool_swar() {
         // Bytes adjacent to CR/LF values and high bytes must not match.
-        let hay: Vec<u8> = (0u8..=255)
-            .filter(|&b| b != b'\n' && b != b'\r')
-            .collect();
+        let hay: Vec<u8> = (0u8..=255).filter(|&b| b != b'\n' && b != b'\r').collect();
         assert_eq!(find_line_end(&hay), None);
         let mut hay2 = hay.clone();
         hay2.push(b'\r');
@@ -1178,7 +1174,14 @@ mod tests {
     #[test]
     fn invalid_utf8_in_borrowed_and_buffered_lines() {
         let whole = events(b"data: a\xFFb\ndata: \xED\xA0\x80\ndata: ok\n\n");
-        assert_eq!(whole, [event("message", "a\u{FFFD}b\n\u{FFFD}\u{FFFD}\u{FFFD}\nok", "")]);
+        assert_eq!(
+            whole,
+            [event(
+                "message",
+                "a\u{FFFD}b\n\u{FFFD}\u{FFFD}\u{FFFD}\nok",
+                ""
+            )]
+        );
         let (split, _) = collect(
             &mut Parser::new(),
             &[b"data: a\xFF", b"b\ndata: \xED", b"\xA0\x80\ndata: ok\n\n"],

@@ -36,13 +36,15 @@ fn fixtures_dir() -> PathBuf {
 
 fn decode_hex(name: &str, hex: &str) -> Vec<u8> {
     let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    assert!(digits.len() % 2 == 0, "{name}: odd number of hex digits");
+    assert!(
+        digits.len().is_multiple_of(2),
+        "{name}: odd number of hex digits"
+    );
     digits
         .chunks(2)
         .map(|pair| {
             let text = std::str::from_utf8(pair).unwrap();
-            u8::from_str_radix(text, 16)
-                .unwrap_or_else(|_| panic!("{name}: bad hex byte {text:?}"))
+            u8::from_str_radix(text, 16).unwrap_or_else(|_| panic!("{name}: bad hex byte {text:?}"))
         })
         .collect()
 }
@@ -53,13 +55,20 @@ fn input_bytes(name: &str, object: &Value) -> Vec<u8> {
     let present: Vec<_> = keys.iter().filter(|k| object.get(**k).is_some()).collect();
     assert_eq!(present.len(), 1, "{name}: need exactly one of {keys:?}");
     if let Some(text) = object.get("input") {
-        return text.as_str().expect("input is a string").as_bytes().to_vec();
+        return text
+            .as_str()
+            .expect("input is a string")
+            .as_bytes()
+            .to_vec();
     }
     if let Some(hex) = object.get("input_hex") {
         return decode_hex(name, hex.as_str().expect("input_hex is a string"));
     }
     let mut bytes = Vec::new();
-    for part in object["input_parts"].as_array().expect("input_parts is an array") {
+    for part in object["input_parts"]
+        .as_array()
+        .expect("input_parts is an array")
+    {
         match part {
             Value::String(text) => bytes.extend_from_slice(text.as_bytes()),
             Value::Object(_) => bytes.extend(decode_hex(name, part["hex"].as_str().unwrap())),
@@ -124,7 +133,9 @@ fn load_case(path: &Path) -> Case {
             .map(|v| v.as_str().unwrap().to_owned()),
         connections,
         expected,
-        last_event_id: json.get("last_event_id").map(|v| v.as_str().unwrap().to_owned()),
+        last_event_id: json
+            .get("last_event_id")
+            .map(|v| v.as_str().unwrap().to_owned()),
         name,
     }
 }
@@ -219,8 +230,18 @@ fn corpus_is_large_and_covers_every_topic() {
     let cases = load_all();
     assert!(cases.len() >= 70, "only {} cases", cases.len());
     for topic in [
-        "bom-", "eol-", "field-", "comment-", "data-", "event-", "id-", "retry-", "dispatch-",
-        "utf8-", "limit-", "reset-",
+        "bom-",
+        "eol-",
+        "field-",
+        "comment-",
+        "data-",
+        "event-",
+        "id-",
+        "retry-",
+        "dispatch-",
+        "utf8-",
+        "limit-",
+        "reset-",
     ] {
         assert!(
             cases.iter().any(|c| c.name.starts_with(topic)),
@@ -281,7 +302,12 @@ fn every_three_way_split_of_short_cases() {
         for a in 0..=bytes.len() {
             for b in a..=bytes.len() {
                 let chunked = vec![vec![&bytes[..a], &bytes[a..b], &bytes[b..]]];
-                check(&case, &format!("split at {a} and {b}"), &chunked, &mut failures);
+                check(
+                    &case,
+                    &format!("split at {a} and {b}"),
+                    &chunked,
+                    &mut failures,
+                );
             }
         }
     }

@@ -181,7 +181,10 @@ fn actual(connections: &[Vec<u8>], cuts: &[Index], limits: Limits) -> (Vec<Outpu
                     Frame::Comment(text) => Output::Comment(text.into()),
                 })
             });
-            assert!(parser.buffered_bytes() <= bound, "buffers exceed the limits");
+            assert!(
+                parser.buffered_bytes() <= bound,
+                "buffers exceed the limits"
+            );
             match (result, error) {
                 (Err(e), None) => {
                     error = Some(e);
@@ -233,7 +236,11 @@ fn token() -> impl Strategy<Value = Vec<u8>> {
 
 fn sse_stream() -> impl Strategy<Value = Vec<u8>> {
     (any::<bool>(), prop::collection::vec(token(), 0..80)).prop_map(|(bom, tokens)| {
-        let mut bytes = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+        let mut bytes = if bom {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
         bytes.extend(tokens.concat());
         bytes
     })
@@ -250,8 +257,13 @@ fn event_stream() -> impl Strategy<Value = Vec<u8>> {
         2 => Just(Vec::new()),
     ];
     let eol = prop::sample::select(vec![&b"\n"[..], b"\r", b"\r\n"]);
-    prop::collection::vec((line, eol), 0..30)
-        .prop_map(|lines| lines.into_iter().flat_map(|(l, e)| [l, e.to_vec()]).flatten().collect())
+    prop::collection::vec((line, eol), 0..30).prop_map(|lines| {
+        lines
+            .into_iter()
+            .flat_map(|(l, e)| [l, e.to_vec()])
+            .flatten()
+            .collect()
+    })
 }
 
 fn small_limits() -> impl Strategy<Value = Limits> {
@@ -361,12 +373,19 @@ fn reference_agrees_with_hand_checked_examples() {
 
 #[test]
 fn reference_applies_limits_to_raw_lines() {
-    let limits = Limits { max_line_len: 7, max_event_size: 1 };
+    let limits = Limits {
+        max_line_len: 7,
+        max_event_size: 1,
+    };
     let (out, _) = reference(&[b"data: a\n\ndata: \xFF\n".to_vec()], limits);
     assert_eq!(
         out,
         [
-            Output::Event { event: "message".into(), data: "a".into(), id: String::new() },
+            Output::Event {
+                event: "message".into(),
+                data: "a".into(),
+                id: String::new()
+            },
             Output::Error(ParseError::EventTooLarge { limit: 1 }),
         ]
     );
