@@ -859,9 +859,8 @@ fn binary_stops_gracefully_on_sigterm() {
 /// Real Chromium against two servers (page origin != stream origin): CORS with credentials,
 /// SameSite=Lax cookies across ports, preflighted `Last-Event-ID`, a cut seen as a network
 /// error, EventSource with credentials, the drip script through the browser's own parser.
-/// Ignored by default (needs /usr/bin/chromium): `cargo test -p tidings-devserver -- --ignored`.
+/// Needs Debian's /usr/bin/chromium, which `scripts/bootstrap.sh` installs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs /usr/bin/chromium"]
 async fn real_browser_cross_origin_smoke() {
     let chromium = std::path::Path::new("/usr/bin/chromium");
     assert!(
