@@ -1,16 +1,23 @@
-//! The fetch + ReadableStream driver.
+//! The fetch + ReadableStream transport.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::{Promise, Reflect, Uint8Array};
-use tidings_core::{Frame, Parser};
-use wasm_bindgen::prelude::*;
+use tidings_core::policy::is_event_stream;
+use tidings_core::{Limits, Parser};
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, Request, RequestInit, Response};
+use web_sys::{
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit,
+    Response,
+};
 
-use crate::StreamError;
+use crate::ErrorKind;
+use crate::handles::{HandleKind, Tracked};
+use crate::options::{Body, Credentials, HeaderCallback};
+use crate::transport::{ResponseHead, Sink, TransportUpdate, is_safe_header_value};
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,176 +26,273 @@ extern "C" {
     fn global_fetch(input: &Request) -> Promise;
 }
 
-/// What a [`FetchStream`] reports to its callback.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum StreamUpdate<'a> {
-    /// The server answered 200 with `text/event-stream`.
-    Open {
-        /// The HTTP status (always 200 here; kept for symmetry with error reports).
-        status: u16,
-    },
-    /// A parsed frame: an event, a `retry:` change or a comment.
-    Frame(Frame<'a>),
-    /// The body ended normally.
-    End,
-    /// The stream failed; nothing more will be reported.
-    Error(StreamError),
+/// How much of an error response's body is kept for the error report.
+const ERROR_BODY_LIMIT: usize = 1024;
+
+/// Everything one fetch attempt needs.
+pub(crate) struct FetchRequest {
+    pub url: String,
+    pub method: String,
+    pub body: Option<Body>,
+    pub headers: Vec<(String, String)>,
+    pub header_callback: Option<HeaderCallback>,
+    pub credentials: Credentials,
+    pub last_event_id: Option<String>,
+    pub limits: Limits,
 }
 
-/// A single `fetch` of an event stream, read until it ends, fails or is closed.
-///
-/// Dropping the handle aborts the request: the `AbortController` cancels the fetch and the
-/// pending `reader.read()`, which ends the reading task.
-///
-/// ```no_run
-/// use tidings_web::{FetchStream, StreamUpdate};
-/// let stream = FetchStream::start("http://127.0.0.1:8080/sse/ticks", |update| {
-///     if let StreamUpdate::Error(e) = update {
-///         web_sys::console::warn_1(&e.to_string().into());
-///     }
-/// });
-/// drop(stream); // aborts
-/// ```
-#[must_use = "dropping a FetchStream aborts the request at once"]
-pub struct FetchStream {
-    controller: Option<AbortController>,
-    /// Set on close so a callback racing with the abort never sees another update.
-    closed: Rc<Cell<bool>>,
+/// One in-flight fetch. Dropping it aborts the request and ends the reading task.
+pub(crate) struct FetchConnection {
+    controller: Option<Tracked<AbortController>>,
+    /// Set on drop so the reading task, which may be between two awaits, stops quietly.
+    cancelled: Rc<Cell<bool>>,
 }
 
-impl FetchStream {
-    /// Starts a GET of `url` with `Accept: text/event-stream` and hands every update to `on_update`.
-    pub fn start(url: &str, on_update: impl FnMut(StreamUpdate<'_>) + 'static) -> FetchStream {
-        let controller = AbortController::new().ok();
-        let closed = Rc::new(Cell::new(false));
+impl FetchConnection {
+    pub(crate) fn start(request: FetchRequest, sink: Sink) -> FetchConnection {
+        let controller = AbortController::new()
+            .ok()
+            .map(|c| Tracked::new(HandleKind::AbortController, c));
         let signal = controller.as_ref().map(|c| c.signal());
-        let task_closed = closed.clone();
-        let url = url.to_owned();
+        let cancelled = Rc::new(Cell::new(false));
+        let task_cancelled = cancelled.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut on_update = on_update;
-            let result = read_stream(&url, signal.as_ref(), &task_closed, &mut on_update).await;
-            if task_closed.get() {
-                return;
-            }
-            match result {
-                Ok(()) => on_update(StreamUpdate::End),
-                Err(e) => on_update(StreamUpdate::Error(e)),
+            let result = run(request, signal, &task_cancelled, &sink).await;
+            if let (Err(kind), false) = (result, task_cancelled.get()) {
+                sink(TransportUpdate::Failed(kind));
             }
         });
-        FetchStream { controller, closed }
+        FetchConnection {
+            controller,
+            cancelled,
+        }
     }
+}
 
-    /// Aborts the request; no further updates are delivered. Calling it twice is harmless.
-    pub fn close(mut self) {
-        self.abort();
-    }
-
-    fn abort(&mut self) {
-        self.closed.set(true);
+impl Drop for FetchConnection {
+    fn drop(&mut self) {
+        self.cancelled.set(true);
         if let Some(controller) = self.controller.take() {
             controller.abort();
         }
     }
 }
 
-impl Drop for FetchStream {
-    fn drop(&mut self) {
-        self.abort();
-    }
-}
-
-fn network_error(value: JsValue) -> StreamError {
+fn network_error(value: JsValue) -> ErrorKind {
     let message = value
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| value.as_string())
         .unwrap_or_else(|| "fetch failed".to_owned());
-    StreamError::Network { message }
+    ErrorKind::Network { message }
 }
 
-/// True for `text/event-stream`, with or without parameters, in any case.
-fn is_event_stream(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("text/event-stream")
+fn set_header(headers: &Headers, name: &str, value: &str) -> Result<(), ErrorKind> {
+    if !is_safe_header_value(value) {
+        return Err(ErrorKind::Network {
+            message: "header value contains CR, LF or NUL".to_owned(),
+        });
+    }
+    headers.set(name, value).map_err(network_error)
 }
 
-async fn read_stream(
-    url: &str,
-    signal: Option<&web_sys::AbortSignal>,
-    closed: &Cell<bool>,
-    on_update: &mut impl FnMut(StreamUpdate<'_>),
-) -> Result<(), StreamError> {
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_signal(signal);
+async fn build_request(
+    request: &FetchRequest,
+    signal: Option<&AbortSignal>,
+) -> Result<Request, ErrorKind> {
     let headers = Headers::new().map_err(network_error)?;
-    headers.set("Accept", "text/event-stream").map_err(network_error)?;
-    headers.set("Cache-Control", "no-cache").map_err(network_error)?;
+    headers
+        .set("Accept", "text/event-stream")
+        .map_err(network_error)?;
+    headers
+        .set("Cache-Control", "no-cache")
+        .map_err(network_error)?;
+    match &request.body {
+        Some(Body::Json(_)) => set_header(&headers, "Content-Type", "application/json")?,
+        Some(Body::Text(_)) => set_header(&headers, "Content-Type", "text/plain;charset=UTF-8")?,
+        _ => {}
+    }
+    for (name, value) in &request.headers {
+        set_header(&headers, name, value)?;
+    }
+    if let Some(callback) = &request.header_callback {
+        let produced = (callback.0)().await.map_err(|message| ErrorKind::Network {
+            message: format!("header callback failed: {message}"),
+        })?;
+        for (name, value) in &produced {
+            set_header(&headers, name, value)?;
+        }
+    }
+    // An unsafe ID is never sent (the parser already refuses IDs with NUL; CR/LF cannot occur
+    // in a parsed line, but an initial ID from the caller could carry them).
+    if let Some(id) = request
+        .last_event_id
+        .as_deref()
+        .filter(|id| is_safe_header_value(id))
+    {
+        headers.set("Last-Event-ID", id).map_err(network_error)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(&request.method);
     init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(url, &init).map_err(network_error)?;
-    let response: Response = JsFuture::from(global_fetch(&request))
+    init.set_signal(signal);
+    init.set_credentials(match request.credentials {
+        Credentials::Omit => web_sys::RequestCredentials::Omit,
+        Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
+        Credentials::Include => web_sys::RequestCredentials::Include,
+    });
+    match &request.body {
+        Some(Body::Text(text)) | Some(Body::Json(text)) => init.set_body(&JsValue::from_str(text)),
+        Some(Body::Bytes(bytes)) => init.set_body(&Uint8Array::from(bytes.as_slice())),
+        None => {}
+    }
+    Request::new_with_str_and_init(&request.url, &init).map_err(network_error)
+}
+
+struct ReadChunk {
+    done: bool,
+    value: Option<Uint8Array>,
+}
+
+async fn read_chunk(reader: &ReadableStreamDefaultReader) -> Result<ReadChunk, ErrorKind> {
+    let result = JsFuture::from(reader.read()).await.map_err(network_error)?;
+    let done = Reflect::get(&result, &JsValue::from_str("done"))
+        .ok()
+        .and_then(|d| d.as_bool())
+        .unwrap_or(true);
+    let value = Reflect::get(&result, &JsValue::from_str("value"))
+        .ok()
+        .and_then(|v| v.dyn_into::<Uint8Array>().ok());
+    Ok(ReadChunk { done, value })
+}
+
+/// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body, then lets the rest go.
+async fn read_error_body(response: &Response) -> String {
+    let Some(body) = response.body() else {
+        return String::new();
+    };
+    let reader = Tracked::new(
+        HandleKind::Reader,
+        body.get_reader()
+            .unchecked_into::<ReadableStreamDefaultReader>(),
+    );
+    let mut bytes = Vec::new();
+    while bytes.len() < ERROR_BODY_LIMIT {
+        match read_chunk(&reader).await {
+            Ok(ReadChunk {
+                done: false,
+                value: Some(chunk),
+            }) => bytes.extend(chunk.to_vec()),
+            _ => break,
+        }
+    }
+    let _ = reader.cancel();
+    bytes.truncate(ERROR_BODY_LIMIT);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn response_head(response: &Response) -> ResponseHead {
+    let headers = response.headers();
+    let mut pairs = Vec::new();
+    if let Ok(Some(iter)) = js_sys::try_iter(&headers) {
+        for entry in iter.flatten() {
+            let entry: js_sys::Array = entry.unchecked_into();
+            if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
+            {
+                pairs.push((name, value));
+            }
+        }
+    }
+    ResponseHead {
+        status: response.status(),
+        status_text: response.status_text(),
+        content_type: headers.get("content-type").ok().flatten(),
+        retry_after: headers.get("retry-after").ok().flatten(),
+        headers: pairs,
+        error_body: None,
+    }
+}
+
+async fn run(
+    request: FetchRequest,
+    signal: Option<AbortSignal>,
+    cancelled: &Cell<bool>,
+    sink: &Sink,
+) -> Result<(), ErrorKind> {
+    let req = build_request(&request, signal.as_ref()).await?;
+    if cancelled.get() {
+        return Ok(());
+    }
+    let response: Response = JsFuture::from(global_fetch(&req))
         .await
         .map_err(network_error)?
         .unchecked_into();
-    let status = response.status();
-    if status != 200 {
-        return Err(StreamError::Http { status });
+    let mut head = response_head(&response);
+    let streams = head.status == 200 && head.content_type.as_deref().is_some_and(is_event_stream);
+    if !streams {
+        if head.status != 200 {
+            head.error_body = Some(read_error_body(&response).await);
+        } else if let Some(body) = response.body() {
+            let _ = body.cancel();
+        }
+        if !cancelled.get() {
+            sink(TransportUpdate::Response(head));
+        }
+        return Ok(());
     }
-    let content_type = response.headers().get("content-type").ok().flatten();
-    if !content_type.as_deref().is_some_and(is_event_stream) {
-        return Err(StreamError::ContentType { content_type });
+    if !sink(TransportUpdate::Response(head)) {
+        return Ok(());
     }
-    on_update(StreamUpdate::Open { status });
     let Some(body) = response.body() else {
+        sink(TransportUpdate::Ended);
         return Ok(());
     };
-    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let mut parser = Parser::new();
+    let reader = Tracked::new(
+        HandleKind::Reader,
+        body.get_reader()
+            .unchecked_into::<ReadableStreamDefaultReader>(),
+    );
+    let mut parser = Parser::with_limits(request.limits);
+    if let Some(id) = &request.last_event_id {
+        // Events on this connection without an `id:` carry the ID we resumed from.
+        parser.set_last_event_id(id);
+    }
     // One buffer reused for every chunk: the bytes are copied out of JS memory once.
     let mut buffer = Vec::new();
     loop {
-        let result = JsFuture::from(reader.read()).await.map_err(network_error)?;
-        if closed.get() {
-            return Err(StreamError::Aborted);
-        }
-        let done = Reflect::get(&result, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(true);
-        if done {
-            parser.finish();
+        let chunk = match read_chunk(&reader).await {
+            Ok(chunk) => chunk,
+            Err(kind) if !cancelled.get() => return Err(kind),
+            Err(_) => return Ok(()),
+        };
+        if cancelled.get() {
             return Ok(());
         }
-        let Ok(value) = Reflect::get(&result, &JsValue::from_str("value")) else {
-            continue;
-        };
-        let chunk: Uint8Array = value.unchecked_into();
-        buffer.resize(chunk.length() as usize, 0);
-        chunk.copy_to(&mut buffer);
+        if chunk.done {
+            sink(TransportUpdate::Ended);
+            return Ok(());
+        }
+        let Some(value) = chunk.value else { continue };
+        buffer.resize(value.length() as usize, 0);
+        value.copy_to(&mut buffer);
+        if !sink(TransportUpdate::Bytes(buffer.len())) {
+            let _ = reader.cancel();
+            return Ok(());
+        }
+        let mut wanted = true;
         let fed = parser.feed(&buffer, |frame| {
-            if !closed.get() {
-                on_update(StreamUpdate::Frame(frame));
+            if wanted {
+                wanted = sink(TransportUpdate::Frame(frame));
             }
         });
-        if let Err(e) = fed {
+        if !wanted {
+            let _ = reader.cancel();
+            return Ok(());
+        }
+        if let Err(error) = fed {
             // Free the connection at once: the server must see the reader go away.
             let _ = reader.cancel();
-            return Err(StreamError::TooLarge(e));
+            return Err(ErrorKind::TooLarge(error));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_event_stream;
-
-    #[test]
-    fn content_type_essence() {
-        assert!(is_event_stream("text/event-stream"));
-        assert!(is_event_stream("Text/Event-Stream; charset=utf-8"));
-        assert!(is_event_stream("text/event-stream;"));
-        assert!(!is_event_stream("text/plain"));
-        assert!(!is_event_stream("text/event-streams"));
     }
 }

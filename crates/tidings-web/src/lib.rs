@@ -1,31 +1,50 @@
 //! # tidings-web
 //!
-//! The browser side of tidings: drivers that move bytes between the browser and the sans-IO
-//! [`tidings_core`] parser. This is the only tidings crate that touches web APIs.
+//! The browser side of tidings: a Server-Sent Events [`Client`] over `fetch` +
+//! [`ReadableStream`](https://developer.mozilla.org/docs/Web/API/ReadableStream) or the native
+//! [`EventSource`](https://developer.mozilla.org/docs/Web/API/EventSource), parsed and
+//! reconnected by the sans-IO [`tidings_core`]. This is the only tidings crate that touches web
+//! APIs.
 //!
-//! Today it offers [`FetchStream`], which reads a `text/event-stream` response with
-//! [`fetch`](https://developer.mozilla.org/docs/Web/API/Fetch_API) and a
-//! [`ReadableStream`](https://developer.mozilla.org/docs/Web/API/ReadableStream) reader and hands
-//! each parsed [`Frame`](tidings_core::Frame) to a callback. With the default `js-exports`
-//! feature it also exports the `#[wasm_bindgen]` surface that the `tidings` npm package wraps.
+//! - Listeners per event type that survive reconnects, plus open/error/status/close.
+//! - Typed errors ([`ClientError`]) with the HTTP status, the start of the error body, and
+//!   whether/when the client will retry.
+//! - Every browser handle is released on close and on drop; [`live_handles`] counts them.
+//!
+//! With the default `js-exports` feature it also exports the `#[wasm_bindgen]` surface that the
+//! `tidings` npm package wraps; Rust users (e.g. Leptos apps) turn it off.
 //!
 //! ```no_run
-//! use tidings_web::{FetchStream, StreamUpdate};
+//! use tidings_web::{Body, Client, ClientEvent, ClientOptions, Listen};
 //!
-//! let stream = FetchStream::start("/sse/ticks", |update| {
-//!     if let StreamUpdate::Frame(tidings_core::Frame::Event(event)) = update {
-//!         web_sys::console::log_1(&event.data.into());
+//! let client = Client::connect(
+//!     ClientOptions::new("/api/chat")
+//!         .method("POST")
+//!         .body(Body::Json(r#"{"prompt":"hello"}"#.into()))
+//!         .one_shot(true)
+//!         .done_sentinel("[DONE]"),
+//! );
+//! client.on(Listen::AnyEvent, |event| {
+//!     if let ClientEvent::Message(m) = event {
+//!         web_sys::console::log_1(&m.data.as_str().into());
 //!     }
 //! });
-//! // Dropping (or closing) the handle aborts the request and releases the reader.
-//! stream.close();
 //! ```
 #![deny(missing_docs)]
 
+mod client;
 mod error;
+mod eventsource;
 mod fetch;
+mod handles;
 #[cfg(feature = "js-exports")]
 pub mod js;
+mod options;
+mod transport;
 
-pub use error::StreamError;
-pub use fetch::{FetchStream, StreamUpdate};
+pub use client::{
+    Client, ClientEvent, EventStream, Listen, ListenerId, MessageEvent, Metrics, OpenInfo, Status,
+};
+pub use error::{ClientError, ErrorKind};
+pub use handles::{LiveHandles, live_handles};
+pub use options::{Body, ClientOptions, Credentials, HeaderCallback, HeadersFuture, Transport};

@@ -1,0 +1,959 @@
+//! The client: one logical stream over many connections, driven by the core reconnect policy.
+//!
+//! Structure: a [`Client`] is a handle to `Shared` state. Transports (fetch, EventSource),
+//! timers and DOM listeners hold only a `Weak` reference to it, so dropping the last `Client`
+//! frees everything. Every input goes the same way: update the policy, then [`pump`] asks the
+//! policy what to do (connect, abort, give up), arms the one timer for the next deadline, and
+//! notifies listeners — always *after* releasing the state borrow, so a listener may call any
+//! client method (even `close`) without a re-entrancy panic.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use futures_channel::mpsc;
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use tidings_core::Frame;
+use tidings_core::policy::{
+    Action, GiveUpReason, Outcome, Policy, Status as PolicyStatus, parse_retry_after,
+};
+
+use crate::error::{ClientError, ErrorKind};
+use crate::eventsource::EventSourceConnection;
+use crate::fetch::{FetchConnection, FetchRequest};
+use crate::handles::{HandleKind, Tracked};
+use crate::options::{ClientOptions, Transport};
+use crate::transport::{ResponseHead, Sink, TransportUpdate};
+
+/// The client's connection status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The first connection is being made.
+    Connecting,
+    /// Events are flowing.
+    Open,
+    /// The connection was lost; waiting for (or making) the next attempt.
+    Reconnecting,
+    /// Closed by the caller, by the server (204, 4xx, wrong type), a done-sentinel, or after
+    /// giving up. Nothing more happens until [`Client::reconnect`].
+    Closed,
+}
+
+impl Status {
+    /// The status as a lowercase string, as the npm package reports it.
+    ///
+    /// ```
+    /// assert_eq!(tidings_web::Status::Reconnecting.as_str(), "reconnecting");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Connecting => "connecting",
+            Status::Open => "open",
+            Status::Reconnecting => "reconnecting",
+            Status::Closed => "closed",
+        }
+    }
+}
+
+/// A received event, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageEvent {
+    /// The event type (`message` unless the server sent `event:`).
+    pub event_type: String,
+    /// The data.
+    pub data: String,
+    /// The last event ID in force for this event.
+    pub last_event_id: String,
+}
+
+/// What the `open` notification carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenInfo {
+    /// The HTTP status (`None` for EventSource, which cannot see it).
+    pub status: Option<u16>,
+    /// Response headers (empty for EventSource, and only CORS-exposed ones cross-origin).
+    pub headers: Vec<(String, String)>,
+    /// The attempt number of this connection (0 = first).
+    pub attempt: u32,
+}
+
+/// Something that happened to the client, as delivered to listeners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent<'a> {
+    /// A connection opened.
+    Open(&'a OpenInfo),
+    /// An event arrived.
+    Message(&'a MessageEvent),
+    /// The server's `retry:` changed the reconnection floor (fetch only).
+    Retry(u64),
+    /// A comment line (fetch only); servers send them as heartbeats.
+    Comment(&'a str),
+    /// The status changed.
+    Status(Status),
+    /// Something failed; [`ClientError::will_retry`] says what happens next.
+    Error(&'a ClientError),
+    /// The client closed for good (until [`Client::reconnect`]).
+    Close,
+}
+
+/// What a listener listens for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    /// Events of one type (`"message"` for unnamed ones).
+    Event(String),
+    /// Events of every type.
+    AnyEvent,
+    /// [`ClientEvent::Open`].
+    Open,
+    /// [`ClientEvent::Error`].
+    Error,
+    /// [`ClientEvent::Status`].
+    Status,
+    /// [`ClientEvent::Retry`].
+    Retry,
+    /// [`ClientEvent::Comment`].
+    Comment,
+    /// [`ClientEvent::Close`].
+    Close,
+}
+
+/// Identifies a listener, for [`Client::off`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListenerId(pub(crate) u32);
+
+/// Counters of a client's life so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Metrics {
+    /// Events delivered.
+    pub messages: u64,
+    /// Bytes received (for EventSource: data characters).
+    pub bytes: u64,
+    /// Connection attempts after the first.
+    pub reconnects: u64,
+    /// Milliseconds spent open, including the current connection.
+    pub connected_ms: u64,
+    /// `Date.now()` of the last event, if any.
+    pub last_event_at_ms: Option<u64>,
+}
+
+type Callback = Rc<dyn Fn(&ClientEvent<'_>)>;
+
+/// A live connection. Only ever held, never read: dropping it releases the transport.
+#[allow(dead_code)]
+enum Connection {
+    Fetch(FetchConnection),
+    EventSource(EventSourceConnection),
+}
+
+/// Notifications collected while the state is borrowed, delivered after.
+enum Note {
+    Open(OpenInfo),
+    Message(MessageEvent),
+    Retry(u64),
+    Comment(String),
+    Status(Status),
+    Error(ClientError),
+    Close,
+}
+
+struct State {
+    options: ClientOptions,
+    policy: Policy,
+    /// The live connection, if any. Replaced connections are dropped in a microtask (see
+    /// [`defer_drop`]) because we may be inside one of their callbacks.
+    connection: Option<Connection>,
+    /// Bumped for every new connection: updates from an older one are ignored.
+    generation: u64,
+    /// The one timer, armed for the policy's next deadline.
+    timer: Option<Tracked<Timeout>>,
+    /// online/offline, visibilitychange and abort-signal listeners; present while not closed.
+    dom_listeners: Vec<Tracked<EventListener>>,
+    /// The status last reported to listeners.
+    status: Status,
+    /// EventSource only: the browser is reconnecting by itself (the policy still thinks open).
+    browser_retrying: bool,
+    /// The page is hidden and `pause_while_hidden` closed the connection.
+    paused_hidden: bool,
+    /// The attempt number of the connection in flight, for `OpenInfo`.
+    attempt: u32,
+    last_event_id: String,
+    metrics: Metrics,
+    /// When the current connection opened, for `connected_ms`.
+    open_since: Option<u64>,
+    /// Sent a `Close` notification already for this closed period.
+    close_reported: bool,
+}
+
+struct Listeners {
+    next_id: u32,
+    entries: Vec<(ListenerId, Listen, Callback)>,
+    streams: Vec<mpsc::UnboundedSender<MessageEvent>>,
+}
+
+struct Shared {
+    state: RefCell<State>,
+    listeners: RefCell<Listeners>,
+    /// Cleared when the last `Client` handle drops; late callbacks then do nothing.
+    alive: Cell<bool>,
+}
+
+/// A Server-Sent Events client: connects, parses, reconnects politely, reports typed errors.
+///
+/// Created with [`Client::connect`]; listeners registered with [`Client::on`] survive
+/// reconnects. Dropping the last handle (clones share one client) closes it and releases every
+/// browser handle.
+///
+/// ```no_run
+/// use tidings_web::{Client, ClientEvent, ClientOptions, Listen};
+///
+/// let client = Client::connect(ClientOptions::new("/sse/ticks"));
+/// client.on(Listen::Event("message".into()), |event| {
+///     if let ClientEvent::Message(m) = event {
+///         web_sys::console::log_1(&m.data.as_str().into());
+///     }
+/// });
+/// client.on(Listen::Error, |event| {
+///     if let ClientEvent::Error(e) = event {
+///         web_sys::console::warn_1(&e.to_string().into());
+///     }
+/// });
+/// // later
+/// client.close();
+/// ```
+#[must_use = "dropping the last Client handle closes the stream"]
+pub struct Client {
+    shared: Rc<Shared>,
+    /// Handles are counted so only the last one closes on drop.
+    handles: Rc<Cell<u32>>,
+}
+
+impl Clone for Client {
+    fn clone(&self) -> Self {
+        self.handles.set(self.handles.get() + 1);
+        Client {
+            shared: self.shared.clone(),
+            handles: self.handles.clone(),
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let left = self.handles.get().saturating_sub(1);
+        self.handles.set(left);
+        if left == 0 {
+            self.shared.alive.set(false);
+            let mut state = self.shared.state.borrow_mut();
+            state.policy.handle_close();
+            defer_drop(state.connection.take());
+            defer_drop(state.timer.take());
+            defer_drop(std::mem::take(&mut state.dom_listeners));
+            drop(state);
+            let mut listeners = self.shared.listeners.borrow_mut();
+            listeners.entries.clear();
+            listeners.streams.clear();
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn random_seed() -> u64 {
+    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (hi << 32) | lo
+}
+
+/// Drops `value` in a microtask: a connection, timer or listener may be replaced from inside its
+/// own callback, and freeing a wasm-bindgen closure while it runs is not allowed.
+fn defer_drop<T: 'static>(value: T) {
+    wasm_bindgen_futures::spawn_local(async move { drop(value) });
+}
+
+fn new_policy(options: &ClientOptions, last_event_id: &str) -> Policy {
+    let seed = options.jitter_seed.unwrap_or_else(random_seed);
+    let mut policy = Policy::new(options.policy, seed);
+    if !last_event_id.is_empty() {
+        policy.handle_event_id(last_event_id);
+    }
+    policy
+}
+
+impl Client {
+    /// Creates the client and starts connecting at once.
+    pub fn connect(options: ClientOptions) -> Client {
+        let last_event_id = options.initial_last_event_id.clone().unwrap_or_default();
+        let policy = new_policy(&options, &last_event_id);
+        let shared = Rc::new(Shared {
+            state: RefCell::new(State {
+                options,
+                policy,
+                connection: None,
+                generation: 0,
+                timer: None,
+                dom_listeners: Vec::new(),
+                status: Status::Connecting,
+                browser_retrying: false,
+                paused_hidden: false,
+                attempt: 0,
+                last_event_id,
+                metrics: Metrics::default(),
+                open_since: None,
+                close_reported: false,
+            }),
+            listeners: RefCell::new(Listeners {
+                next_id: 1,
+                entries: Vec::new(),
+                streams: Vec::new(),
+            }),
+            alive: Cell::new(true),
+        });
+        install_dom_listeners(&shared);
+        // Connect in a microtask, so listeners added right after `connect` see every event.
+        let weak = Rc::downgrade(&shared);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(shared) = weak.upgrade() {
+                pump(&shared);
+            }
+        });
+        Client {
+            shared,
+            handles: Rc::new(Cell::new(1)),
+        }
+    }
+
+    /// Adds a listener; it stays registered across reconnects until [`Client::off`].
+    pub fn on(&self, listen: Listen, callback: impl Fn(&ClientEvent<'_>) + 'static) -> ListenerId {
+        let mut listeners = self.shared.listeners.borrow_mut();
+        let id = ListenerId(listeners.next_id);
+        listeners.next_id += 1;
+        listeners.entries.push((id, listen, Rc::new(callback)));
+        id
+    }
+
+    /// Removes a listener. Returns whether it was registered.
+    pub fn off(&self, id: ListenerId) -> bool {
+        let mut listeners = self.shared.listeners.borrow_mut();
+        let before = listeners.entries.len();
+        listeners.entries.retain(|(entry, _, _)| *entry != id);
+        listeners.entries.len() != before
+    }
+
+    /// A [`futures_core::Stream`] of every event from now on. It ends when the client closes.
+    pub fn events(&self) -> EventStream {
+        let (sender, receiver) = mpsc::unbounded();
+        if self.status() != Status::Closed {
+            self.shared.listeners.borrow_mut().streams.push(sender);
+        }
+        EventStream { receiver }
+    }
+
+    /// Closes the stream: aborts the connection, cancels timers, removes DOM listeners, and
+    /// reports `Close`. Harmless when already closed.
+    pub fn close(&self) {
+        self.shared.state.borrow_mut().policy.handle_close();
+        pump(&self.shared);
+    }
+
+    /// Drops the current connection (if any) and connects again now, with a fresh backoff and
+    /// the current last event ID. Also reopens a closed client.
+    pub fn reconnect(&self) {
+        {
+            let mut state = self.shared.state.borrow_mut();
+            let state = &mut *state;
+            defer_drop(state.connection.take());
+            state.generation += 1;
+            close_open_period(state, now_ms());
+            state.policy = new_policy(&state.options, &state.last_event_id);
+            state.browser_retrying = false;
+            state.close_reported = false;
+        }
+        if self.shared.state.borrow().dom_listeners.is_empty() {
+            install_dom_listeners(&self.shared);
+        }
+        pump(&self.shared);
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.shared.state.borrow().status
+    }
+
+    /// The last event ID (what the next connection resumes from).
+    pub fn last_event_id(&self) -> String {
+        self.shared.state.borrow().last_event_id.clone()
+    }
+
+    /// Counters so far.
+    pub fn metrics(&self) -> Metrics {
+        let state = self.shared.state.borrow();
+        let mut metrics = state.metrics;
+        if let Some(since) = state.open_since {
+            metrics.connected_ms += now_ms().saturating_sub(since);
+        }
+        metrics
+    }
+}
+
+/// Events of a [`Client`] as a [`futures_core::Stream`]; see [`Client::events`].
+pub struct EventStream {
+    receiver: mpsc::UnboundedReceiver<MessageEvent>,
+}
+
+impl futures_core::Stream for EventStream {
+    type Item = MessageEvent;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<MessageEvent>> {
+        std::pin::Pin::new(&mut self.receiver).poll_next(cx)
+    }
+}
+
+fn close_open_period(state: &mut State, now: u64) {
+    if let Some(since) = state.open_since.take() {
+        state.metrics.connected_ms += now.saturating_sub(since);
+    }
+}
+
+/// Listens to `online`/`offline`, `visibilitychange` and the caller's abort signal.
+fn install_dom_listeners(shared: &Rc<Shared>) {
+    let mut listeners = Vec::new();
+    let options = shared.state.borrow().options.clone();
+    let window = web_sys::window();
+    if let (true, Some(window)) = (options.reconnect_on_online, window.as_ref()) {
+        let weak = Rc::downgrade(shared);
+        listeners.push(EventListener::new(window, "offline", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                shared.state.borrow_mut().policy.handle_offline();
+                pump(&shared);
+            }
+        }));
+        let weak = Rc::downgrade(shared);
+        listeners.push(EventListener::new(window, "online", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                shared.state.borrow_mut().policy.handle_online(now_ms());
+                pump(&shared);
+            }
+        }));
+    }
+    let document = window.as_ref().and_then(|w| w.document());
+    if let (true, Some(document)) = (
+        options.pause_while_hidden && !options.policy.one_shot,
+        document,
+    ) {
+        let weak = Rc::downgrade(shared);
+        listeners.push(EventListener::new(
+            &document,
+            "visibilitychange",
+            move |_| {
+                if let Some(shared) = weak.upgrade() {
+                    on_visibility_change(&shared);
+                }
+            },
+        ));
+    }
+    if let Some(signal) = &options.signal {
+        let weak = Rc::downgrade(shared);
+        let on_abort = move |_: &web_sys::Event| {
+            if let Some(shared) = weak.upgrade() {
+                abort_by_signal(&shared);
+            }
+        };
+        if signal.aborted() {
+            let weak = Rc::downgrade(shared);
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = weak.upgrade() {
+                    abort_by_signal(&shared);
+                }
+            });
+        } else {
+            listeners.push(EventListener::once(signal, "abort", on_abort));
+        }
+    }
+    shared.state.borrow_mut().dom_listeners = listeners
+        .into_iter()
+        .map(|l| Tracked::new(HandleKind::DomListener, l))
+        .collect();
+}
+
+fn abort_by_signal(shared: &Rc<Shared>) {
+    let note = {
+        let mut state = shared.state.borrow_mut();
+        if state.status == Status::Closed {
+            return;
+        }
+        state.policy.handle_close();
+        Note::Error(ClientError {
+            kind: ErrorKind::Aborted,
+            will_retry: false,
+            attempt: state.attempt,
+            delay_ms: None,
+        })
+    };
+    deliver(shared, vec![note]);
+    pump(shared);
+}
+
+fn on_visibility_change(shared: &Rc<Shared>) {
+    let hidden = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden());
+    {
+        let mut state = shared.state.borrow_mut();
+        let state = &mut *state;
+        let now = now_ms();
+        if hidden && !state.paused_hidden && state.status != Status::Closed {
+            state.paused_hidden = true;
+            // Offline semantics hold every retry until we say online again.
+            state.policy.handle_offline();
+            if let Some(connection) = state.connection.take() {
+                defer_drop(connection);
+                state.generation += 1;
+                close_open_period(state, now);
+                let _ = state.policy.handle_stream_end(now);
+            }
+        } else if !hidden && state.paused_hidden {
+            state.paused_hidden = false;
+            state.policy.handle_online(now);
+        }
+    }
+    pump(shared);
+}
+
+/// Asks the policy what to do until it has nothing more, arms the timer, reports status.
+fn pump(shared: &Rc<Shared>) {
+    if !shared.alive.get() {
+        return;
+    }
+    let mut notes = Vec::new();
+    {
+        let mut state = shared.state.borrow_mut();
+        let state = &mut *state;
+        let now = now_ms();
+        // Bounded: the policy settles within a few actions (its proptests prove draining stops).
+        for _ in 0..16 {
+            let Some(action) = state.policy.poll_action(now) else {
+                break;
+            };
+            match action {
+                Action::Connect {
+                    last_event_id,
+                    attempt,
+                } => {
+                    defer_drop(state.connection.take());
+                    state.generation += 1;
+                    state.attempt = attempt;
+                    state.browser_retrying = false;
+                    if attempt > 0 {
+                        state.metrics.reconnects += 1;
+                    }
+                    match start_connection(shared, state, last_event_id) {
+                        Ok(connection) => state.connection = Some(connection),
+                        Err(kind) => {
+                            let outcome = state.policy.handle_network_error(now);
+                            notes.push(Note::Error(error_for(kind, outcome, attempt)));
+                        }
+                    }
+                }
+                Action::Abort { reason } => {
+                    defer_drop(state.connection.take());
+                    state.generation += 1;
+                    close_open_period(state, now);
+                    if reason == tidings_core::policy::AbortReason::IdleTimeout {
+                        let retry = state.policy.next_retry();
+                        notes.push(Note::Error(ClientError {
+                            kind: ErrorKind::IdleTimeout,
+                            will_retry: retry.is_some(),
+                            attempt: retry.map_or(state.attempt, |r| r.attempt),
+                            delay_ms: retry.map(|r| r.delay_ms),
+                        }));
+                    }
+                }
+                Action::GiveUp { reason } => {
+                    defer_drop(state.connection.take());
+                    state.generation += 1;
+                    close_open_period(state, now);
+                    // Failures that already said "will not retry" need no second report;
+                    // limits reached are reported as `gave-up`.
+                    if matches!(
+                        reason,
+                        GiveUpReason::MaxAttempts
+                            | GiveUpReason::MaxElapsed
+                            | GiveUpReason::OneShotFailed
+                    ) {
+                        notes.push(Note::Error(ClientError {
+                            kind: ErrorKind::GaveUp(reason),
+                            will_retry: false,
+                            attempt: state.attempt,
+                            delay_ms: None,
+                        }));
+                    }
+                    if !state.close_reported {
+                        state.close_reported = true;
+                        notes.push(Note::Close);
+                    }
+                }
+                _ => break,
+            }
+        }
+        let status = derive_status(state);
+        if status != state.status {
+            state.status = status;
+            notes.push(Note::Status(status));
+        }
+        if status == Status::Closed {
+            defer_drop(state.timer.take());
+            defer_drop(std::mem::take(&mut state.dom_listeners));
+        } else {
+            arm_timer(shared, state, now);
+        }
+    }
+    // Status first, so a `Close` listener sees `closed`.
+    notes.sort_by_key(|note| !matches!(note, Note::Status(_)));
+    deliver(shared, notes);
+}
+
+fn derive_status(state: &State) -> Status {
+    match state.policy.status() {
+        PolicyStatus::Closed => Status::Closed,
+        PolicyStatus::Open if state.browser_retrying => Status::Reconnecting,
+        PolicyStatus::Open => Status::Open,
+        PolicyStatus::Connecting if state.attempt == 0 && state.metrics.reconnects == 0 => {
+            Status::Connecting
+        }
+        _ => Status::Reconnecting,
+    }
+}
+
+fn arm_timer(shared: &Rc<Shared>, state: &mut State, now: u64) {
+    defer_drop(state.timer.take());
+    let Some(deadline) = state.policy.poll_timeout() else {
+        return;
+    };
+    // setTimeout holds at most 2^31-1 ms; a later deadline re-arms when this one fires.
+    let delay = deadline.saturating_sub(now).min(i32::MAX as u64) as u32;
+    let weak = Rc::downgrade(shared);
+    let timeout = Timeout::new(delay, move || {
+        // Pump in a microtask: pumping replaces this very timer.
+        let weak = weak.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(shared) = weak.upgrade() {
+                let now = now_ms();
+                shared.state.borrow_mut().policy.handle_timeout(now);
+                pump(&shared);
+            }
+        });
+    });
+    state.timer = Some(Tracked::new(HandleKind::Timer, timeout));
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 15) as usize] as char);
+        }
+    }
+    out
+}
+
+fn with_query_param(url: &str, name: &str, value: &str) -> String {
+    let encoded = encode_component(value);
+    let (base, fragment) = match url.find('#') {
+        Some(at) => (&url[..at], &url[at..]),
+        None => (url, ""),
+    };
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}{name}={encoded}{fragment}")
+}
+
+fn start_connection(
+    shared: &Rc<Shared>,
+    state: &State,
+    last_event_id: Option<String>,
+) -> Result<Connection, ErrorKind> {
+    let sink = make_sink(shared, state.generation);
+    let options = &state.options;
+    match options.transport {
+        Transport::Fetch => Ok(Connection::Fetch(FetchConnection::start(
+            FetchRequest {
+                url: options.url.clone(),
+                method: options.method.clone(),
+                body: options.body.clone(),
+                headers: options.headers.clone(),
+                header_callback: options.header_callback.clone(),
+                credentials: options.credentials,
+                last_event_id,
+                limits: options.limits,
+            },
+            sink,
+        ))),
+        Transport::EventSource => {
+            let url = match (&options.last_event_id_param, &last_event_id) {
+                (Some(param), Some(id)) => with_query_param(&options.url, param, id),
+                _ => options.url.clone(),
+            };
+            EventSourceConnection::start(&url, options.with_credentials, &options.event_types, sink)
+                .map(Connection::EventSource)
+        }
+    }
+}
+
+fn make_sink(shared: &Rc<Shared>, generation: u64) -> Sink {
+    let weak: Weak<Shared> = Rc::downgrade(shared);
+    Rc::new(move |update| {
+        let Some(shared) = weak.upgrade() else {
+            return false;
+        };
+        if !shared.alive.get() || shared.state.borrow().generation != generation {
+            return false;
+        }
+        on_update(&shared, update);
+        shared.alive.get() && shared.state.borrow().generation == generation
+    })
+}
+
+fn error_for(kind: ErrorKind, outcome: Outcome, attempt: u32) -> ClientError {
+    match outcome {
+        Outcome::Retry(retry) => ClientError {
+            kind,
+            will_retry: true,
+            attempt: retry.attempt,
+            delay_ms: Some(retry.delay_ms),
+        },
+        _ => ClientError {
+            kind,
+            will_retry: false,
+            attempt,
+            delay_ms: None,
+        },
+    }
+}
+
+fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
+    let mut notes = Vec::new();
+    let mut needs_pump = false;
+    {
+        let mut state = shared.state.borrow_mut();
+        let state = &mut *state;
+        let now = now_ms();
+        match update {
+            TransportUpdate::Response(head) => {
+                needs_pump = true;
+                on_response(state, head, now, &mut notes);
+            }
+            TransportUpdate::Opened => {
+                needs_pump = true;
+                let was_retrying = std::mem::take(&mut state.browser_retrying);
+                let outcome =
+                    state
+                        .policy
+                        .handle_response(now, 200, Some("text/event-stream"), None);
+                if outcome == Outcome::Opened || was_retrying {
+                    state.open_since.get_or_insert(now);
+                    notes.push(Note::Open(OpenInfo {
+                        status: None,
+                        headers: Vec::new(),
+                        attempt: state.attempt,
+                    }));
+                }
+            }
+            TransportUpdate::Bytes(count) => {
+                state.metrics.bytes += count as u64;
+                state.policy.handle_bytes(now);
+            }
+            TransportUpdate::Frame(Frame::Event(event)) => {
+                if event.last_event_id != state.last_event_id {
+                    state.last_event_id.clear();
+                    state.last_event_id.push_str(event.last_event_id);
+                    state.policy.handle_event_id(event.last_event_id);
+                }
+                if state.options.done_sentinel.as_deref() == Some(event.data) {
+                    // A clean, deliberate end: no error, no reconnect.
+                    state.policy.handle_close();
+                    needs_pump = true;
+                } else {
+                    state.metrics.messages += 1;
+                    state.metrics.last_event_at_ms = Some(now);
+                    notes.push(Note::Message(MessageEvent {
+                        event_type: event.event_type.to_owned(),
+                        data: event.data.to_owned(),
+                        last_event_id: event.last_event_id.to_owned(),
+                    }));
+                }
+            }
+            TransportUpdate::Frame(Frame::Retry(ms)) => {
+                state.policy.handle_retry(ms);
+                notes.push(Note::Retry(ms));
+            }
+            TransportUpdate::Frame(Frame::Comment(text)) => {
+                notes.push(Note::Comment(text.to_owned()))
+            }
+            TransportUpdate::Ended => {
+                needs_pump = true;
+                defer_drop(state.connection.take());
+                state.generation += 1;
+                close_open_period(state, now);
+                let _ = state.policy.handle_stream_end(now);
+            }
+            TransportUpdate::Failed(kind) => {
+                needs_pump = true;
+                defer_drop(state.connection.take());
+                state.generation += 1;
+                close_open_period(state, now);
+                let attempt = state.attempt;
+                if let ErrorKind::TooLarge(_) = kind {
+                    state.policy.handle_close();
+                    notes.push(Note::Error(ClientError {
+                        kind,
+                        will_retry: false,
+                        attempt,
+                        delay_ms: None,
+                    }));
+                } else {
+                    let outcome = state.policy.handle_network_error(now);
+                    notes.push(Note::Error(error_for(kind, outcome, attempt)));
+                }
+            }
+            TransportUpdate::BrowserRetrying => {
+                needs_pump = true;
+                close_open_period(state, now);
+                state.browser_retrying = true;
+                notes.push(Note::Error(ClientError {
+                    kind: ErrorKind::Network {
+                        message: "EventSource connection lost; the browser is reconnecting"
+                            .to_owned(),
+                    },
+                    will_retry: true,
+                    attempt: state.attempt,
+                    delay_ms: None,
+                }));
+            }
+        }
+    }
+    deliver(shared, notes);
+    if needs_pump {
+        pump(shared);
+    }
+}
+
+fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<Note>) {
+    let retry_after = head
+        .retry_after
+        .as_deref()
+        .and_then(|value| parse_retry_after(value, now));
+    let outcome =
+        state
+            .policy
+            .handle_response(now, head.status, head.content_type.as_deref(), retry_after);
+    let attempt = state.attempt;
+    match outcome {
+        Outcome::Opened => {
+            state.open_since = Some(now);
+            notes.push(Note::Open(OpenInfo {
+                status: Some(head.status),
+                headers: head.headers,
+                attempt,
+            }));
+        }
+        Outcome::Ignored => {}
+        outcome => {
+            let kind = if head.status == 200 {
+                ErrorKind::ContentType {
+                    content_type: head.content_type,
+                }
+            } else {
+                ErrorKind::Http {
+                    status: head.status,
+                    status_text: head.status_text,
+                    body: head.error_body.unwrap_or_default(),
+                }
+            };
+            notes.push(Note::Error(error_for(kind, outcome, attempt)));
+            // The response was not streamed; its task has ended.
+            defer_drop(state.connection.take());
+            state.generation += 1;
+        }
+    }
+}
+
+/// Calls the listeners for each note, with no borrow held (listeners may call the client).
+fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
+    for note in notes {
+        if !shared.alive.get() {
+            return;
+        }
+        if let Note::Message(message) = &note {
+            shared
+                .listeners
+                .borrow_mut()
+                .streams
+                .retain(|s| s.unbounded_send(message.clone()).is_ok());
+        }
+        if let Note::Close = note {
+            // Streams end when the client closes.
+            shared.listeners.borrow_mut().streams.clear();
+        }
+        let event = match &note {
+            Note::Open(info) => ClientEvent::Open(info),
+            Note::Message(message) => ClientEvent::Message(message),
+            Note::Retry(ms) => ClientEvent::Retry(*ms),
+            Note::Comment(text) => ClientEvent::Comment(text),
+            Note::Status(status) => ClientEvent::Status(*status),
+            Note::Error(error) => ClientEvent::Error(error),
+            Note::Close => ClientEvent::Close,
+        };
+        let targets: Vec<Callback> = shared
+            .listeners
+            .borrow()
+            .entries
+            .iter()
+            .filter(|(_, listen, _)| matches_listen(listen, &event))
+            .map(|(_, _, callback)| callback.clone())
+            .collect();
+        for callback in targets {
+            callback(&event);
+        }
+    }
+}
+
+fn matches_listen(listen: &Listen, event: &ClientEvent<'_>) -> bool {
+    match (listen, event) {
+        (Listen::Event(t), ClientEvent::Message(m)) => *t == m.event_type,
+        (Listen::AnyEvent, ClientEvent::Message(_)) => true,
+        (Listen::Open, ClientEvent::Open(_))
+        | (Listen::Error, ClientEvent::Error(_))
+        | (Listen::Status, ClientEvent::Status(_))
+        | (Listen::Retry, ClientEvent::Retry(_))
+        | (Listen::Comment, ClientEvent::Comment(_))
+        | (Listen::Close, ClientEvent::Close) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_query_param;
+
+    #[test]
+    fn query_param_is_appended_and_encoded() {
+        assert_eq!(
+            with_query_param("/a", "lastEventId", "7"),
+            "/a?lastEventId=7"
+        );
+        assert_eq!(
+            with_query_param("/a?x=1#f", "id", "a b/é"),
+            "/a?x=1&id=a%20b%2F%C3%A9#f"
+        );
+    }
+}

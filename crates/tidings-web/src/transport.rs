@@ -1,0 +1,46 @@
+//! What a transport (fetch or EventSource) reports to the client.
+
+use std::rc::Rc;
+
+use tidings_core::Frame;
+
+use crate::ErrorKind;
+
+/// The head of a fetch response, plus the start of the body when it is an error.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResponseHead {
+    pub status: u16,
+    pub status_text: String,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub headers: Vec<(String, String)>,
+    /// The first 1 KiB of the body, read only for responses that will not be streamed.
+    pub error_body: Option<String>,
+}
+
+/// One report from a transport.
+pub(crate) enum TransportUpdate<'a> {
+    /// A fetch response head (any status).
+    Response(ResponseHead),
+    /// The EventSource opened (it cannot see status or headers).
+    Opened,
+    /// This many bytes (or, for EventSource, data characters) arrived: the connection is alive.
+    Bytes(usize),
+    /// A parsed frame.
+    Frame(Frame<'a>),
+    /// The body ended normally.
+    Ended,
+    /// The connection failed; the transport stops.
+    Failed(ErrorKind),
+    /// The EventSource lost its connection and the browser is reconnecting by itself.
+    BrowserRetrying,
+}
+
+/// Where a transport sends its updates. Returns `false` once the client no longer wants them
+/// (the connection was replaced or closed): the transport then stops reading.
+pub(crate) type Sink = Rc<dyn Fn(TransportUpdate<'_>) -> bool>;
+
+/// A header value may never carry CR, LF or NUL (header injection, and fetch would throw).
+pub(crate) fn is_safe_header_value(value: &str) -> bool {
+    !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
+}
