@@ -18,19 +18,17 @@ function setStatus(status) {
 
 function start() {
   setStatus('connecting');
-  stream = connect('/sse/ticks?interval_ms=500&session=demo-index', {
-    onOpen: () => setStatus('open'),
-    onEvent: (event) => {
-      count += 1;
-      countLabel.textContent = String(count);
-      lastIdLabel.textContent = event.lastEventId || '–';
-      const row = document.createElement('li');
-      row.textContent = `${event.type} #${event.lastEventId}: ${event.data}`;
-      list.prepend(row);
-      while (list.children.length > MAX_ROWS) list.lastElementChild.remove();
-    },
-    onEnd: () => setStatus('closed'),
-    onError: (error) => setStatus(`error: ${error.kind}`),
+  stream = connect('/sse/ticks?interval_ms=500&session=demo-index');
+  stream.on('status', setStatus);
+  stream.on('error', (error) => setStatus(`error: ${error.kind}${error.willRetry ? ' (retrying)' : ''}`));
+  stream.on('message', (event) => {
+    count += 1;
+    countLabel.textContent = String(count);
+    lastIdLabel.textContent = event.lastEventId || '–';
+    const row = document.createElement('li');
+    row.textContent = `${event.type} #${event.lastEventId}: ${event.data}`;
+    list.prepend(row);
+    while (list.children.length > MAX_ROWS) list.lastElementChild.remove();
   });
   toggle.textContent = 'Disconnect';
 }

@@ -1,67 +1,348 @@
-import { TidingsError } from './errors.js';
-import { init } from './loader.js';
+import { TidingsError, type TidingsErrorKind } from './errors.js';
+import { init, type Wasm } from './loader.js';
 
-/** An event received from a stream. */
-export interface MessageEvent {
+/** Which browser API carries the stream. See {@link ConnectOptions.transport}. */
+export type Transport = 'fetch' | 'eventsource';
+
+/** The connection status. `reconnecting` is never reported as `closed`. */
+export type Status = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Headers as an object, a `Headers`, pairs, or a function (called before every attempt). */
+export type HeadersOption =
+  | Record<string, string>
+  | Headers
+  | Array<[string, string]>
+  | (() => Record<string, string> | Headers | Array<[string, string]> | Promise<Record<string, string> | Headers | Array<[string, string]>>);
+
+/** Reconnect policy. Every field is optional; defaults in brackets. */
+export interface RetryOptions {
+  /** Backoff of the first retry, ms [1000]. */
+  initialDelay?: number;
+  /** Cap on the backoff, ms [30000]. The server's `retry:` and `Retry-After` may exceed it. */
+  maxDelay?: number;
+  /** Growth per retry [2]. */
+  multiplier?: number;
+  /** `full` spreads a herd of clients the most [full]. */
+  jitter?: 'full' | 'equal' | 'none';
+  /** Give up after this many retries of one outage [unbounded]. */
+  maxAttempts?: number;
+  /** Give up after this long in one outage, ms [unbounded]. */
+  maxElapsed?: number;
+  /** A connection open this long resets the backoff, ms [5000]. */
+  healthyAfter?: number;
+}
+
+/** Options of {@link connect}. */
+export interface ConnectOptions<T = string> {
+  /**
+   * `fetch` [default]: any method, body and headers; sees HTTP status and headers, so errors say
+   * why; parsing and reconnects are tidings' own. `eventsource`: the browser's native
+   * EventSource (GET, no headers; the browser reconnects, tidings takes over when it gives up).
+   */
+  transport?: Transport;
+  /** HTTP method (fetch) [GET]. */
+  method?: string;
+  /** Request body (fetch): a string, bytes, or any other value sent as JSON. */
+  body?: string | Uint8Array | ArrayBuffer | object;
+  /** Request headers (fetch); a function is called before every attempt (token refresh). */
+  headers?: HeadersOption;
+  /** Fetch credentials mode [same-origin]. */
+  credentials?: 'omit' | 'same-origin' | 'include';
+  /** Aborting it closes the stream with an `aborted` error. */
+  signal?: AbortSignal;
+  /** EventSource `withCredentials` [false]. */
+  withCredentials?: boolean;
+  /** Named event types the EventSource transport listens for (it cannot see others). */
+  events?: string[];
+  /** Query parameter carrying the last event ID when tidings creates a new EventSource [lastEventId]; `null` disables. */
+  lastEventIdParam?: string | null;
+  /** Resume from this event ID on the first connection. */
+  lastEventId?: string;
+  /** Reconnect policy. */
+  retry?: RetryOptions;
+  /** Drop and reconnect when nothing (not even a comment) arrives for this long, ms [off]. */
+  idleTimeout?: number;
+  /** Done when the body ends, no reconnect after it opened (LLM replies) [false]. */
+  oneShot?: boolean;
+  /** An event whose data is exactly this ends the stream cleanly (e.g. `[DONE]`); it is not delivered. */
+  doneSentinel?: string;
+  /** Close while the page is hidden, resume with Last-Event-ID when visible [false; never for one-shot]. */
+  pauseWhileHidden?: boolean;
+  /** Reconnect at once when the browser comes back online [true]. */
+  reconnectOnOnline?: boolean;
+  /** Longest line, bytes [16 MiB]. */
+  maxLineSize?: number;
+  /** Largest event, bytes [16 MiB]. */
+  maxEventSize?: number;
+  /** Turns each event's data into `T` (e.g. `JSON.parse`). A throw is reported as an error, not lost. */
+  parse?: (data: string) => T;
+}
+
+/** A received event. */
+export interface SSEEvent<T = string> {
   /** The event type (`message` unless the server sent `event:`). */
   type: string;
-  /** The event data. */
-  data: string;
+  /** The data, after {@link ConnectOptions.parse}. */
+  data: T;
   /** The last event ID in force for this event. */
   lastEventId: string;
 }
 
-/** Options for {@link connect}. */
-export interface ConnectOptions {
-  /** Called for every event. */
-  onEvent?: (event: MessageEvent) => void;
-  /** Called once the server answered 200 with `text/event-stream`. */
-  onOpen?: (status: number) => void;
-  /** Called when the body ends normally. */
-  onEnd?: () => void;
-  /** Called when the stream fails. */
-  onError?: (error: TidingsError) => void;
+/** What `open` listeners receive. */
+export interface OpenInfo {
+  /** HTTP status (undefined for EventSource, which cannot see it). */
+  status: number | undefined;
+  /** Response headers visible to the page. */
+  headers: Record<string, string>;
+  /** 0 for the first connection, n for the n-th retry of an outage. */
+  attempt: number;
 }
 
-/** A live stream; {@link EventStream.close} releases the connection. */
-export interface EventStream {
-  /** Aborts the request. Calling it twice is harmless. */
+/** Counters of a stream's life. */
+export interface Metrics {
+  messages: number;
+  bytes: number;
+  reconnects: number;
+  connectedMs: number;
+  /** `Date.now()` of the last event, or null. */
+  lastEventAt: number | null;
+}
+
+/** Lifecycle notifications; any other name is an event type (`message`, or `*` for all). */
+export interface LifecycleListeners {
+  open: (info: OpenInfo) => void;
+  error: (error: TidingsError) => void;
+  status: (status: Status) => void;
+  retry: (ms: number) => void;
+  comment: (text: string) => void;
+  close: () => void;
+}
+
+type Lifecycle = keyof LifecycleListeners;
+const LIFECYCLE: readonly Lifecycle[] = ['open', 'error', 'status', 'retry', 'comment', 'close'];
+
+/** A live stream: listeners survive reconnects; `close()` releases everything. */
+export interface EventStream<T = string> extends AsyncIterable<SSEEvent<T>> {
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends Lifecycle>(type: K, listener: LifecycleListeners[K]): () => void;
+  on(type: string, listener: (event: SSEEvent<T>) => void): () => void;
+  /** Removes a listener added with {@link EventStream.on}. */
+  off(type: string, listener: (...args: never[]) => void): void;
+  /** The current status. */
+  readonly status: Status;
+  /** The last event ID (what a reconnect resumes from). */
+  readonly lastEventId: string;
+  /** Counters so far. */
+  readonly metrics: Metrics;
+  /** Aborts the connection, cancels timers, releases every browser handle. Idempotent. */
   close(): void;
+  /** Reconnects now with a fresh backoff (also reopens a closed stream). */
+  reconnect(): void;
+  /** Same as `close()`, for `using stream = connect(...)`. */
+  [Symbol.dispose](): void;
+}
+
+const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+type WasmClient = InstanceType<Wasm['Client']>;
+
+function resolveUrl(url: string): string {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  return new URL(url, base).href;
+}
+
+function wasmOptions<T>(options: ConnectOptions<T>): Record<string, unknown> {
+  // `parse` stays on this side; everything else is read by the wasm client.
+  const { parse: _parse, ...rest } = options;
+  return rest;
 }
 
 /**
- * Opens an event stream with `fetch` and reads it with the wasm parser.
+ * Opens a Server-Sent Events stream. Returns at once; the wasm module loads on first use.
  *
  * @example
  * ```ts
  * import { connect } from 'tidings';
- * const stream = connect('/sse/ticks', { onEvent: (e) => console.log(e.data) });
+ *
+ * const stream = connect<{ n: number }>('/sse/ticks', { parse: JSON.parse, retry: { maxAttempts: 10 } });
+ * stream.on('message', (e) => console.log(e.data.n, e.lastEventId));
+ * stream.on('error', (err) => console.warn(err.kind, err.status, err.willRetry));
  * // later
  * stream.close();
  * ```
+ * @example
+ * ```ts
+ * for await (const event of connect('/sse/notifications')) render(event.data);
+ * ```
  */
-export function connect(url: string, options: ConnectOptions = {}): EventStream {
-  let closed = false;
-  let inner: { close(): void } | undefined;
-  void init().then(
-    (wasm) => {
-      if (closed) return;
-      const absolute = new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
-      inner = new wasm.FetchStream(
-        absolute,
-        (type: string, data: string, lastEventId: string) => options.onEvent?.({ type, data, lastEventId }),
-        options.onOpen,
-        options.onEnd,
-        (error: unknown) => options.onError?.(TidingsError.fromWasm(error)),
-      );
+export function connect<T = string>(url: string, options: ConnectOptions<T> = {}): EventStream<T> {
+  const listeners = new Map<string, Set<(...args: never[]) => void>>();
+  let client: WasmClient | undefined;
+  let status: Status = 'connecting';
+  let closedBeforeReady = false;
+  let lastEventId = options.lastEventId ?? '';
+  // Iterators waiting for events: each has its own unbounded queue, so nothing is lost.
+  const iterators = new Set<{ push(item: IteratorResult<SSEEvent<T>> | TidingsError): void }>();
+
+  const emit = (type: string, ...args: unknown[]) => {
+    const set = listeners.get(type);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        // A throwing listener must not stop delivery to the others.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  };
+  const fail = (error: TidingsError) => {
+    emit('error', error);
+    if (!error.willRetry) for (const it of iterators) it.push(error);
+  };
+
+  const onEvent = (type: string, raw: string, id: string) => {
+    lastEventId = id;
+    let data: T;
+    try {
+      data = options.parse ? options.parse(raw) : (raw as T);
+    } catch (cause) {
+      emit('error', new TidingsError('parse', `could not parse event data: ${String(cause)}`, { cause, data: raw }));
+      return;
+    }
+    const event: SSEEvent<T> = { type, data, lastEventId: id };
+    emit(type, event);
+    emit('*', event);
+    for (const it of iterators) it.push({ value: event, done: false });
+  };
+
+  const start = (wasm: Wasm) => {
+    if (closedBeforeReady) return;
+    let absolute: string;
+    try {
+      absolute = resolveUrl(url);
+    } catch (cause) {
+      status = 'closed';
+      fail(new TidingsError('network', `invalid URL: ${url}`, { cause }));
+      emit('close');
+      return;
+    }
+    client = new wasm.Client(absolute, wasmOptions(options));
+    client.on('event', '*', onEvent);
+    client.on('open', undefined, (s: number | undefined, headers: Record<string, string>, attempt: number) =>
+      emit('open', { status: s, headers, attempt } satisfies OpenInfo),
+    );
+    client.on('error', undefined, (e: unknown) => fail(TidingsError.fromWasm(e)));
+    client.on('status', undefined, (s: Status) => {
+      status = s;
+      emit('status', s);
+    });
+    client.on('retry', undefined, (ms: number) => emit('retry', ms));
+    client.on('comment', undefined, (text: string) => emit('comment', text));
+    client.on('close', undefined, () => {
+      emit('close');
+      for (const it of iterators) it.push({ value: undefined, done: true });
+    });
+  };
+  void init().then(start, (cause: unknown) => {
+    status = 'closed';
+    fail(new TidingsError('network', 'could not load the tidings wasm module', { cause }));
+  });
+
+  const stream: EventStream<T> = {
+    on(type: string, listener: (...args: never[]) => void) {
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      set.add(listener);
+      return () => stream.off(type, listener);
     },
-    (error: unknown) => options.onError?.(new TidingsError('network', 'could not load the wasm module', { cause: error })),
-  );
-  return {
+    off(type, listener) {
+      listeners.get(type)?.delete(listener);
+    },
+    get status() {
+      return client ? (client.status as Status) : status;
+    },
+    get lastEventId() {
+      return client ? client.lastEventId : lastEventId;
+    },
+    get metrics(): Metrics {
+      return client
+        ? (client.metrics() as Metrics)
+        : { messages: 0, bytes: 0, reconnects: 0, connectedMs: 0, lastEventAt: null };
+    },
     close() {
-      closed = true;
-      inner?.close();
-      inner = undefined;
+      if (client) client.close();
+      else if (!closedBeforeReady) {
+        closedBeforeReady = true;
+        status = 'closed';
+        emit('status', 'closed');
+        emit('close');
+        for (const it of iterators) it.push({ value: undefined, done: true });
+      }
+    },
+    reconnect() {
+      client?.reconnect();
+    },
+    [disposeSymbol]() {
+      stream.close();
+    },
+    [Symbol.asyncIterator](): AsyncIterator<SSEEvent<T>> {
+      const queue: Array<IteratorResult<SSEEvent<T>> | TidingsError> = [];
+      let wake: (() => void) | undefined;
+      const sink = {
+        push(item: IteratorResult<SSEEvent<T>> | TidingsError) {
+          queue.push(item);
+          wake?.();
+        },
+      };
+      iterators.add(sink);
+      if (stream.status === 'closed') sink.push({ value: undefined, done: true });
+      return {
+        async next() {
+          while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          const item = queue.shift()!;
+          if (item instanceof TidingsError) {
+            iterators.delete(sink);
+            throw item;
+          }
+          if (item.done) iterators.delete(sink);
+          return item;
+        },
+        async return() {
+          // `break` out of `for await` closes the stream: nothing else would release it.
+          iterators.delete(sink);
+          stream.close();
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  } as EventStream<T>;
+  return stream;
+}
+
+/**
+ * A one-shot stream as an async iterator, for LLM-style replies: done when the body ends (or at
+ * `doneSentinel`), no reconnect after it opened; a fatal error is thrown from the loop; `break`
+ * aborts the request.
+ *
+ * @example
+ * ```ts
+ * import { stream } from 'tidings';
+ * for await (const ev of stream('/api/chat', { method: 'POST', body: { prompt }, doneSentinel: '[DONE]' })) {
+ *   output.textContent += JSON.parse(ev.data).token;
+ * }
+ * ```
+ */
+export function stream<T = string>(url: string, options: ConnectOptions<T> = {}): AsyncIterable<SSEEvent<T>> {
+  return {
+    [Symbol.asyncIterator]() {
+      return connect<T>(url, { oneShot: true, ...options })[Symbol.asyncIterator]();
     },
   };
 }
+
+export type { TidingsErrorKind };

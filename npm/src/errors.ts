@@ -8,7 +8,8 @@ export type TidingsErrorKind =
   | 'line-too-long'
   | 'event-too-large'
   | 'aborted'
-  | 'gave-up';
+  | 'gave-up'
+  | 'parse';
 
 /**
  * The one error class tidings throws or reports. Switch on {@link TidingsError.kind}.
@@ -25,18 +26,38 @@ export class TidingsError extends Error {
   readonly kind: TidingsErrorKind;
   /** The HTTP status, for `kind === 'http'`. */
   readonly status?: number;
+  /** The HTTP status text, for `kind === 'http'`. */
+  readonly statusText?: string;
+  /** The first 1 KiB of the error response body, for `kind === 'http'`. */
+  readonly body?: string;
+  /** The Content-Type the server sent, for `kind === 'content-type'`. */
+  readonly contentType?: string | null;
+  /** Whether the client will reconnect. */
+  readonly willRetry: boolean;
+  /** Attempt number of the next (or, when giving up, the failed) connection. */
+  readonly attempt: number;
+  /** Milliseconds until the next attempt, when it will retry. */
+  readonly delay?: number;
+  /** Why the client gave up, for `kind === 'gave-up'`. */
+  readonly reason?: string;
+  /** The raw event data, for `kind === 'parse'`. */
+  readonly data?: string;
 
-  constructor(kind: TidingsErrorKind, message: string, details: { status?: number; cause?: unknown } = {}) {
+  constructor(kind: TidingsErrorKind, message: string, details: Partial<Omit<TidingsError, 'kind' | 'message' | 'name'>> & { cause?: unknown } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'TidingsError';
     this.kind = kind;
-    if (details.status !== undefined) this.status = details.status;
+    this.willRetry = details.willRetry ?? false;
+    this.attempt = details.attempt ?? 0;
+    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data'] as const) {
+      if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
+    }
   }
 
-  /** Converts an error thrown by the wasm module (an `Error` with a `kind` property). */
+  /** Converts an error thrown or reported by the wasm module (an `Error` with a `kind` property). */
   static fromWasm(error: unknown): TidingsError {
     if (error instanceof TidingsError) return error;
-    const e = error as { kind?: TidingsErrorKind; message?: string; status?: number };
-    return new TidingsError(e?.kind ?? 'network', e?.message ?? String(error), { status: e?.status, cause: error });
+    const e = (error ?? {}) as Partial<TidingsError>;
+    return new TidingsError(e.kind ?? 'network', e.message ?? String(error), { ...e, cause: error });
   }
 }

@@ -9,4 +9,17 @@
 export { init, type WasmSource } from './loader.js';
 export { TidingsError, type TidingsErrorKind } from './errors.js';
 export { createParser, type EventStreamParser, type ParsedEvent, type ParserCallbacks } from './parser.js';
-export { connect, type ConnectOptions, type EventStream, type MessageEvent } from './connect.js';
+export {
+  connect,
+  stream,
+  type ConnectOptions,
+  type EventStream,
+  type HeadersOption,
+  type LifecycleListeners,
+  type Metrics,
+  type OpenInfo,
+  type RetryOptions,
+  type SSEEvent,
+  type Status,
+  type Transport,
+} from './connect.js';

@@ -1,0 +1,77 @@
+// The full client in Node 20 (fetch transport) against the real dev server over loopback.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { connect, stream, TidingsError } from '../dist/index.js';
+import { devServer, stats } from './server.mjs';
+
+let server;
+before(async () => {
+  server = await devServer();
+});
+after(() => server?.stop());
+
+const session = (name) => `node-${name}-${Math.floor(Math.random() * 1e9)}`;
+
+function closed(s) {
+  return new Promise((resolve) => s.on('close', resolve));
+}
+
+test('connect() delivers numbered events, then stops on the server\'s 204', async () => {
+  const id = session('ticks');
+  const s = connect(`${server.url}/sse/ticks?count=3&interval_ms=5&session=${id}`, { parse: JSON.parse });
+  const events = [];
+  const errors = [];
+  s.on('message', (e) => events.push(e));
+  s.on('error', (e) => errors.push(e));
+  await closed(s);
+  assert.deepEqual(events.map((e) => [e.data.n, e.lastEventId]), [[0, '0'], [1, '1'], [2, '2']]);
+  assert.equal(s.status, 'closed');
+  assert.equal(errors.at(-1).kind, 'http');
+  assert.equal(errors.at(-1).status, 204);
+  const seen = await stats(server.url, id);
+  assert.deepEqual(seen.requests.map((r) => r.last_event_id), [null, '2']);
+});
+
+test('a 404 is a typed error with the status and the body, and no retry', async () => {
+  const s = connect(`${server.url}/sse/status/404?session=${session('404')}`);
+  const errors = [];
+  s.on('error', (e) => errors.push(e));
+  await closed(s);
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof TidingsError);
+  assert.equal(errors[0].kind, 'http');
+  assert.equal(errors[0].status, 404);
+  assert.equal(errors[0].willRetry, false);
+  assert.match(errors[0].body, /404/);
+});
+
+test('stream() reads a POST LLM reply to [DONE] with for await', async () => {
+  const id = session('llm');
+  const tokens = [];
+  for await (const ev of stream(`${server.url}/sse/llm?session=${id}`, {
+    method: 'POST',
+    body: { prompt: 'hello there', tokens: 8, delay_ms: 1 },
+    doneSentinel: '[DONE]',
+    parse: JSON.parse,
+  })) {
+    tokens.push(ev.data.token);
+  }
+  assert.equal(tokens.length, 8);
+  assert.ok(!tokens.includes('[DONE]'));
+  const seen = await stats(server.url, id);
+  assert.equal(seen.total, 1, 'no reconnect after [DONE]');
+});
+
+test('breaking out of for await closes the connection', async () => {
+  const id = session('break');
+  let count = 0;
+  for await (const _ of connect(`${server.url}/sse/ticks?interval_ms=5&session=${id}`)) {
+    if (++count === 3) break;
+  }
+  for (let i = 0; i < 100; i++) {
+    if ((await stats(server.url, id)).open === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal((await stats(server.url, id)).open, 0);
+});
