@@ -25,6 +25,8 @@ export interface ParserCallbacks {
   onError?: (error: TidingsError) => void;
   /** Largest line and event, in bytes. Defaults to the core's limits (16 MiB). */
   maxBufferSize?: number;
+  /** Seeds the last event ID, e.g. to resume a stream you were already reading [empty]. */
+  lastEventId?: string;
 }
 
 /** A streaming parser: feed it chunks as they arrive. */
@@ -63,6 +65,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
         lastEventId,
       });
     inner = new wasm.Parser(onEvent, callbacks.onRetry, callbacks.onComment, callbacks.maxBufferSize);
+    if (callbacks.lastEventId) inner.lastEventId = callbacks.lastEventId;
   };
   const feedNow = (chunk: string | Uint8Array) => {
     try {

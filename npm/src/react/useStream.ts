@@ -1,0 +1,137 @@
+/**
+ * The engine behind `useSSE`, `useEventSource` and `useSSEQuerySync` (internal).
+ *
+ * Why it is built this way:
+ * - The connection lives in an effect, so server rendering never connects and StrictMode's
+ *   mount/unmount/mount closes the first stream before it ever reaches the network (the wasm
+ *   loads asynchronously and a stream closed before that never sends a request).
+ * - Events are delivered to `onEvent` from the stream listener itself, once per event, so a
+ *   burst that React batches into one render still reaches the callback event by event.
+ *   History lives in a ref (the truth) and is mirrored into state (what renders).
+ * - Options are compared by {@link stableKey}, not identity: an inline `{ headers: {...} }`
+ *   does not reconnect on every render, and callbacks always run their latest version.
+ * @internal
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import type { ConnectOptions, EventStream, SSEEvent, Status } from '../connect.js';
+import type { TidingsError } from '../errors.js';
+import { openStream, stableKey } from '../internal.js';
+
+/** Options understood by the engine. @internal */
+export interface StreamOptions<T> extends Omit<ConnectOptions<T>, 'parse'> {
+  parse?: (data: string) => T;
+  onEvent?: (event: SSEEvent<T>) => void;
+  onError?: (error: TidingsError) => void;
+  history?: number;
+  enabled?: boolean;
+}
+
+/** What the engine returns. @internal */
+export interface StreamState<T> {
+  status: Status;
+  lastEvent: SSEEvent<T> | null;
+  events: SSEEvent<T>[];
+  error: TidingsError | null;
+  connect: () => void;
+  disconnect: () => void;
+  reconnect: () => void;
+}
+
+const ENGINE_ONLY = ['onEvent', 'onError', 'history', 'enabled'] as const;
+
+/** @internal */
+export function useStream<T>(url: string | null | undefined, options: StreamOptions<T>): StreamState<T> {
+  const enabled = options.enabled ?? true;
+  const historyLimit = Math.max(0, options.history ?? 100);
+
+  // The latest options, read by the stream's listeners and wrapped callbacks.
+  const latest = useRef(options);
+  latest.current = options;
+
+  const connectOptions: Record<string, unknown> = { ...options };
+  for (const key of ENGINE_ONLY) delete connectOptions[key];
+  const key = stableKey(connectOptions);
+  // Bumped by connect(): forces a fresh stream even when nothing else changed.
+  const [session, setSession] = useState({ active: true, generation: 0 });
+  const wanted = Boolean(url) && enabled && session.active;
+
+  const [status, setStatus] = useState<Status>(wanted ? 'connecting' : 'closed');
+  const [lastEvent, setLastEvent] = useState<SSEEvent<T> | null>(null);
+  const [events, setEvents] = useState<SSEEvent<T>[]>([]);
+  const [error, setError] = useState<TidingsError | null>(null);
+  const history = useRef<SSEEvent<T>[]>([]);
+  const streamRef = useRef<EventStream<T> | undefined>(undefined);
+
+  useEffect(() => {
+    if (!wanted || !url) {
+      setStatus('closed');
+      return;
+    }
+    const given = latest.current;
+    const stream = openStream<T>(url, {
+      ...(connectOptions as ConnectOptions<T>),
+      // Stable wrappers: the newest callback runs without reconnecting.
+      parse: given.parse ? (data: string) => latest.current.parse!(data) : undefined,
+      headers:
+        typeof given.headers === 'function'
+          ? () => (typeof latest.current.headers === 'function' ? latest.current.headers() : (latest.current.headers ?? {}))
+          : given.headers,
+    });
+    streamRef.current = stream;
+    history.current = [];
+    setEvents([]);
+    setLastEvent(null);
+    setError(null);
+    setStatus(stream.status);
+
+    const deliver = (event: SSEEvent<T>) => {
+      const limit = Math.max(0, latest.current.history ?? 100);
+      if (limit > 0) {
+        const next = history.current.length >= limit ? history.current.slice(history.current.length - limit + 1) : history.current.slice();
+        next.push(event);
+        history.current = next;
+        setEvents(next);
+      }
+      setLastEvent(event);
+      latest.current.onEvent?.(event);
+    };
+    const types = given.events && given.events.length > 0 ? given.events : ['message'];
+    const unsubscribe = [
+      ...types.map((type) => stream.on(type, deliver)),
+      stream.on('status', (next) => {
+        setStatus(next);
+        if (next === 'open') setError(null);
+      }),
+      stream.on('error', (err) => {
+        setError(err);
+        latest.current.onError?.(err);
+      }),
+    ];
+    return () => {
+      for (const off of unsubscribe) off();
+      stream.close();
+      if (streamRef.current === stream) streamRef.current = undefined;
+    };
+    // `key` stands for the options' content; `session` for connect()/disconnect().
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [url, wanted, key, session]);
+
+  const connect = useCallback(() => setSession((s) => ({ active: true, generation: s.generation + 1 })), []);
+  const disconnect = useCallback(() => setSession((s) => (s.active ? { ...s, active: false } : s)), []);
+  const reconnect = useCallback(() => {
+    const stream = streamRef.current;
+    if (stream && stream.status !== 'closed') stream.reconnect();
+    else connect();
+  }, [connect]);
+
+  return {
+    status,
+    lastEvent,
+    events: historyLimit > 0 ? events : [],
+    error,
+    connect,
+    disconnect,
+    reconnect,
+  };
+}
