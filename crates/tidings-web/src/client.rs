@@ -177,6 +177,10 @@ struct State {
     paused_hidden: bool,
     /// The attempt number of the connection in flight, for `OpenInfo`.
     attempt: u32,
+    /// Connections started so far. `Metrics::reconnects` counts every one after the first:
+    /// the policy's attempt number cannot, because `reconnect()` starts a fresh policy whose
+    /// attempts count from 0 again.
+    connects: u64,
     last_event_id: String,
     metrics: Metrics,
     /// When the current connection opened, for `connected_ms`.
@@ -299,6 +303,7 @@ impl Client {
                 browser_retrying: false,
                 paused_hidden: false,
                 attempt: 0,
+                connects: 0,
                 last_event_id,
                 metrics: Metrics::default(),
                 open_since: None,
@@ -548,9 +553,10 @@ fn pump(shared: &Rc<Shared>) {
                     state.generation += 1;
                     state.attempt = attempt;
                     state.browser_retrying = false;
-                    if attempt > 0 {
+                    if state.connects > 0 {
                         state.metrics.reconnects += 1;
                     }
+                    state.connects += 1;
                     match start_connection(shared, state, last_event_id) {
                         Ok(connection) => state.connection = Some(connection),
                         Err(kind) => {
@@ -829,6 +835,8 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                 needs_pump = true;
                 close_open_period(state, now);
                 state.browser_retrying = true;
+                // The browser makes the next attempt itself; it is a reconnect all the same.
+                state.metrics.reconnects += 1;
                 notes.push(Note::Error(ClientError {
                     kind: ErrorKind::Network {
                         message: "EventSource connection lost; the browser is reconnecting"

@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use tidings_web::{Client, ClientError, ClientEvent, ClientOptions, Listen, Status};
+use tidings_core::policy::{Config, Jitter};
+use tidings_web::{Client, ClientError, ClientEvent, ClientOptions, ErrorKind, Listen, Status};
 use wasm_bindgen::JsCast;
 
 /// The dev server's base URL, fixed at compile time by `scripts/test.sh`.
@@ -25,6 +26,42 @@ pub fn url(path: &str) -> String {
 pub fn session(name: &str) -> String {
     let nonce = (js_sys::Math::random() * 1e9) as u64;
     format!("{name}-{nonce}")
+}
+
+/// A policy that retries after exactly `ms` (no jitter, no growth), so tests are fast and
+/// their schedules predictable.
+pub fn fast_policy(ms: u64) -> Config {
+    Config::default()
+        .with_initial_delay_ms(ms)
+        .with_multiplier(1)
+        .with_jitter(Jitter::None)
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
+/// `Date.now()`.
+pub fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Logs a line to the browser console (shown by wasm-bindgen-test on failure, and with
+/// `--nocapture`).
+pub fn log(line: &str) {
+    web_sys::console::log_1(&line.into());
+}
+
+/// Runs `future`, or gives up after `ms` with `None`.
+pub async fn timeout<T>(ms: i32, future: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures_util::future::{Either, select};
+    let future = std::pin::pin!(future);
+    let timer = std::pin::pin!(sleep(ms));
+    match select(future, timer).await {
+        Either::Left((value, _)) => Some(value),
+        Either::Right(_) => None,
+    }
 }
 
 pub async fn sleep(ms: i32) {
@@ -54,6 +91,23 @@ pub struct Seen {
 impl Seen {
     pub fn ids(&self) -> Vec<String> {
         self.events.iter().map(|(_, _, id)| id.clone()).collect()
+    }
+    /// The event ids parsed as numbers (panics on a non-number).
+    pub fn numbers(&self) -> Vec<u64> {
+        self.events
+            .iter()
+            .map(|(_, _, id)| id.parse().expect("numeric id"))
+            .collect()
+    }
+    /// The kinds of the errors, as their short names.
+    pub fn error_kinds(&self) -> Vec<&'static str> {
+        self.errors.iter().map(|e| e.kind.name()).collect()
+    }
+    /// Whether an HTTP error with `status` was reported.
+    pub fn saw_http(&self, status: u16) -> bool {
+        self.errors
+            .iter()
+            .any(|e| matches!(e.kind, ErrorKind::Http { status: s, .. } if s == status))
     }
     pub fn data(&self) -> Vec<String> {
         self.events
@@ -117,7 +171,12 @@ impl Recorder {
 
     /// Waits (at most ~10 s) until `done` holds.
     pub async fn wait_until(&self, done: impl Fn(&Seen) -> bool) {
-        for _ in 0..400 {
+        self.wait_until_for(10_000, done).await
+    }
+
+    /// Waits at most about `ms` until `done` holds.
+    pub async fn wait_until_for(&self, ms: u32, done: impl Fn(&Seen) -> bool) {
+        for _ in 0..ms.div_ceil(25) {
             if done(&self.seen.borrow()) {
                 return;
             }
@@ -137,12 +196,45 @@ pub struct Stats {
     pub authorization: Vec<bool>,
     pub cookie: Vec<bool>,
     pub queries: Vec<String>,
+    pub paths: Vec<String>,
+    pub methods: Vec<String>,
+    /// The status each request was answered with (None while unknown).
+    pub statuses: Vec<Option<u16>>,
+    /// Server clock (ms since it started) when each request arrived / ended.
+    pub started_ms: Vec<f64>,
+    pub ended_ms: Vec<Option<f64>>,
+    pub bytes_sent: Vec<u64>,
 }
 
-async fn fetch_json(url: &str) -> wasm_bindgen::JsValue {
+impl Stats {
+    /// The `lastEventId` query parameter of each request, if any.
+    pub fn query_ids(&self) -> Vec<Option<String>> {
+        self.queries
+            .iter()
+            .map(|q| {
+                q.split('&')
+                    .find_map(|pair| pair.strip_prefix("lastEventId="))
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+}
+
+pub async fn fetch_json(url: &str) -> wasm_bindgen::JsValue {
+    request_json(url, "GET", false).await
+}
+
+/// A request from the test page itself (not through tidings); `include` sends and stores
+/// cookies cross-origin.
+pub async fn request_json(url: &str, method: &str, include: bool) -> wasm_bindgen::JsValue {
     let window = web_sys::window().unwrap();
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if include {
+        init.set_credentials(web_sys::RequestCredentials::Include);
+    }
     let response: web_sys::Response =
-        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(url, &init))
             .await
             .unwrap()
             .unchecked_into();
@@ -151,7 +243,28 @@ async fn fetch_json(url: &str) -> wasm_bindgen::JsValue {
         .unwrap()
 }
 
-fn field(value: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
+/// A fresh bearer token valid for `ttl_ms`.
+pub async fn new_token(ttl_ms: u64) -> String {
+    let json = request_json(
+        &url(&format!("/control/token?ttl_ms={ttl_ms}")),
+        "POST",
+        false,
+    )
+    .await;
+    field(&json, "token").as_string().unwrap()
+}
+
+/// Logs the browser in: the server sets its `tidings_session` cookie.
+pub async fn login(session: &str) {
+    request_json(
+        &url(&format!("/control/login?session={session}")),
+        "POST",
+        true,
+    )
+    .await;
+}
+
+pub fn field(value: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
     js_sys::Reflect::get(value, &key.into()).unwrap()
 }
 
@@ -177,12 +290,41 @@ pub async fn stats(session: &str) -> Stats {
             .iter()
             .map(|r| field(&r, "query").as_string().unwrap_or_default())
             .collect(),
+        paths: requests
+            .iter()
+            .map(|r| field(&r, "path").as_string().unwrap_or_default())
+            .collect(),
+        methods: requests
+            .iter()
+            .map(|r| field(&r, "method").as_string().unwrap_or_default())
+            .collect(),
+        statuses: requests
+            .iter()
+            .map(|r| field(&r, "status").as_f64().map(|s| s as u16))
+            .collect(),
+        started_ms: requests
+            .iter()
+            .map(|r| field(&r, "started_ms").as_f64().unwrap_or_default())
+            .collect(),
+        ended_ms: requests
+            .iter()
+            .map(|r| field(&r, "ended_ms").as_f64())
+            .collect(),
+        bytes_sent: requests
+            .iter()
+            .map(|r| field(&r, "bytes_sent").as_f64().unwrap_or_default() as u64)
+            .collect(),
     }
 }
 
 /// Waits (at most ~10 s) until the server's stats for `session` satisfy `done`.
 pub async fn wait_for_server(session: &str, done: impl Fn(&Stats) -> bool) -> Stats {
-    for _ in 0..200 {
+    wait_for_server_for(session, 10_000, done).await
+}
+
+/// Waits at most about `ms` until the server's stats for `session` satisfy `done`.
+pub async fn wait_for_server_for(session: &str, ms: u32, done: impl Fn(&Stats) -> bool) -> Stats {
+    for _ in 0..ms.div_ceil(50) {
         let stats = stats(session).await;
         if done(&stats) {
             return stats;
@@ -191,4 +333,20 @@ pub async fn wait_for_server(session: &str, done: impl Fn(&Stats) -> bool) -> St
     }
     let stats = stats(session).await;
     panic!("server never reached the expected state: {stats:?}");
+}
+
+/// `0..n` as strings, the ids a complete ticks stream carries.
+pub fn ids_upto(n: u64) -> Vec<String> {
+    (0..n).map(|i| i.to_string()).collect()
+}
+
+/// Waits `ms`, then checks the server saw exactly `total` requests for `session` (none
+/// after the client stopped) and that none is still open.
+pub async fn assert_no_more_requests(session: &str, total: u64, ms: i32) {
+    sleep(ms).await;
+    let stats = wait_for_server(session, |s| s.open == 0).await;
+    assert_eq!(
+        stats.total, total,
+        "requests after the client stopped: {stats:?}"
+    );
 }

@@ -1,0 +1,207 @@
+//! The client API: listeners across reconnects, `off`, metrics, the `events()` stream and an
+//! external AbortSignal.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use common::*;
+use futures_util::StreamExt;
+use tidings_web::{Client, ClientEvent, ClientOptions, ErrorKind, Listen, Status, Transport};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn counter(client: &Client, listen: Listen) -> (Rc<Cell<u32>>, tidings_web::ListenerId) {
+    let count = Rc::new(Cell::new(0));
+    let sink = count.clone();
+    let id = client.on(listen, move |_| sink.set(sink.get() + 1));
+    (count, id)
+}
+
+async fn listeners_survive_reconnects(transport: Transport) {
+    let session = session("listeners");
+    let rec = Recorder::connect(
+        ClientOptions::new(url(&format!(
+            "/sse/drop?after=2&count=8&interval_ms=20&session={session}"
+        )))
+        .transport(transport)
+        .policy(fast_policy(5)),
+    );
+    let (all, _) = counter(&rec.client, Listen::Event("message".into()));
+    let (removed, removed_id) = counter(&rec.client, Listen::AnyEvent);
+    assert!(rec.client.off(removed_id));
+    assert!(!rec.client.off(removed_id), "a second off finds nothing");
+    let (later, later_id) = counter(&rec.client, Listen::AnyEvent);
+    let (opens, _) = counter(&rec.client, Listen::Open);
+    rec.wait_until(|s| s.events.len() >= 3).await;
+    assert!(rec.client.off(later_id));
+    let at_off = later.get();
+    rec.wait_until(|s| s.events.len() >= 8).await;
+    rec.client.close();
+    assert_eq!(rec.seen().ids(), ids_upto(8));
+    assert_eq!(all.get(), 8, "one listener saw every connection's events");
+    assert!(opens.get() >= 4, "opens: {}", opens.get());
+    assert_eq!(removed.get(), 0);
+    assert_eq!(later.get(), at_off, "nothing after off");
+}
+
+#[wasm_bindgen_test]
+async fn fetch_listeners_survive_reconnects_and_off_removes_them() {
+    listeners_survive_reconnects(Transport::Fetch).await;
+}
+
+#[wasm_bindgen_test]
+async fn eventsource_listeners_survive_reconnects_and_off_removes_them() {
+    listeners_survive_reconnects(Transport::EventSource).await;
+}
+
+#[wasm_bindgen_test]
+async fn metrics_count_messages_bytes_and_reconnects() {
+    let session = session("metrics");
+    let rec = Recorder::connect(
+        ClientOptions::new(url(&format!(
+            "/sse/drop?after=2&count=6&interval_ms=0&session={session}"
+        )))
+        .policy(fast_policy(5)),
+    );
+    assert_eq!(rec.client.metrics(), tidings_web::Metrics::default());
+    rec.wait_until(|s| s.closed).await;
+    let metrics = rec.client.metrics();
+    let stats = stats(&session).await;
+    assert_eq!(metrics.messages, 6);
+    assert_eq!(metrics.reconnects, stats.total - 1, "{stats:?}");
+    // Usually 4 connections; more when a cut's reset loses bytes that were already sent
+    // (the client then resumes from an earlier id, as it should).
+    assert!(stats.total >= 4);
+    // Each event `id: i\ndata: {"n":i}\n\n` is 21 bytes; a cut (TCP reset) may lose some
+    // bytes the server sent, never add any.
+    assert!(metrics.bytes >= 6 * 21, "{metrics:?}");
+    assert!(metrics.bytes <= stats.bytes_sent.iter().sum::<u64>());
+    assert!(metrics.last_event_at_ms.is_some());
+}
+
+async fn event_stream(transport: Transport) {
+    let session = session("stream");
+    let client = Client::connect(
+        ClientOptions::new(url(&format!("/sse/ticks?interval_ms=10&session={session}")))
+            .transport(transport),
+    );
+    let mut events = client.events();
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let event = timeout(5000, events.next())
+            .await
+            .expect("an event in time");
+        ids.push(event.expect("the stream is still open").last_event_id);
+    }
+    assert_eq!(ids, ids_upto(5));
+    client.close();
+    // Events already queued may still come; then the stream ends.
+    let mut ended = false;
+    for _ in 0..10 {
+        match timeout(2000, events.next()).await {
+            Some(None) => {
+                ended = true;
+                break;
+            }
+            Some(Some(_)) => continue,
+            None => break,
+        }
+    }
+    assert!(ended, "the stream ends on close");
+    // A stream taken from a closed client is over at once.
+    assert!(
+        timeout(1000, client.events().next())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn fetch_events_stream_yields_events_and_ends_on_close() {
+    event_stream(Transport::Fetch).await;
+}
+
+#[wasm_bindgen_test]
+async fn eventsource_events_stream_yields_events_and_ends_on_close() {
+    event_stream(Transport::EventSource).await;
+}
+
+async fn external_abort(transport: Transport) {
+    let session = session("abort");
+    let controller = web_sys::AbortController::new().unwrap();
+    let rec = Recorder::connect(
+        ClientOptions::new(url(&format!("/sse/ticks?interval_ms=20&session={session}")))
+            .transport(transport)
+            .signal(controller.signal()),
+    );
+    rec.wait_until(|s| s.events.len() >= 2).await;
+    controller.abort();
+    rec.wait_until(|s| s.closed).await;
+    let seen = rec.seen();
+    assert_eq!(rec.client.status(), Status::Closed);
+    let error = seen.errors.last().unwrap();
+    assert_eq!(error.kind, ErrorKind::Aborted);
+    assert_eq!(error.kind.name(), "aborted");
+    assert!(!error.will_retry);
+    assert_no_more_requests(&session, 1, 300).await;
+}
+
+#[wasm_bindgen_test]
+async fn fetch_external_abort_signal_closes_with_aborted() {
+    external_abort(Transport::Fetch).await;
+}
+
+#[wasm_bindgen_test]
+async fn eventsource_external_abort_signal_closes_with_aborted() {
+    external_abort(Transport::EventSource).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_already_aborted_signal_never_connects() {
+    let session = session("pre-aborted");
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let rec = Recorder::connect(
+        ClientOptions::new(url(&format!("/sse/ticks?interval_ms=20&session={session}")))
+            .signal(controller.signal()),
+    );
+    rec.wait_until(|s| s.closed).await;
+    assert_eq!(rec.seen().error_kinds(), ["aborted"]);
+    sleep(200).await;
+    let stats = stats(&session).await;
+    assert_eq!(stats.open, 0);
+    assert!(stats.total <= 1, "{stats:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_listener_may_close_the_client_from_inside_a_callback() {
+    let session = session("close-in-callback");
+    let client = Client::connect(ClientOptions::new(url(&format!(
+        "/sse/ticks?interval_ms=5&session={session}"
+    ))));
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (sink, handle) = (seen.clone(), client.clone());
+    client.on(Listen::AnyEvent, move |e| {
+        if let ClientEvent::Message(m) = e {
+            sink.borrow_mut().push(m.last_event_id.clone());
+            if m.last_event_id == "2" {
+                handle.close();
+            }
+        }
+    });
+    for _ in 0..200 {
+        if client.status() == Status::Closed {
+            break;
+        }
+        sleep(25).await;
+    }
+    assert_eq!(client.status(), Status::Closed);
+    sleep(100).await;
+    assert_eq!(*seen.borrow(), ids_upto(3));
+    wait_for_server(&session, |s| s.open == 0).await;
+}
