@@ -1,0 +1,137 @@
+// The React and Vue apps in www/ (built by `npm run build` in www/ into www/dist/) in headless
+// Chromium against the dev server: the same scenarios for both frameworks.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { devServer, launch, repo, session, stats, until } from './lib.mjs';
+
+let server;
+let browser;
+before(async () => {
+  for (const app of ['react', 'vue']) {
+    if (!existsSync(join(repo, 'www/dist', app, 'index.html'))) throw new Error(`www/dist/${app} is missing: run npm run build in www/`);
+  }
+  server = await devServer({ www: join(repo, 'www'), probe: '/dist/react/index.html' });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function openApp(app, params) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${server.url}/dist/${app}/index.html?${new URLSearchParams(params)}`);
+  const read = () =>
+    page.evaluate(() => ({
+      status: document.getElementById('status')?.textContent ?? null,
+      error: document.getElementById('error')?.textContent || null,
+      events: [...document.querySelectorAll('#events li')].map((li) => ({ type: li.dataset.type, id: li.dataset.id, data: li.textContent })),
+      seen: window.__seen.map((e) => ({ type: e.type, id: e.lastEventId, data: e.data })),
+    }));
+  return { page, read, errors, close: () => context.close() };
+}
+
+for (const app of ['react', 'vue']) {
+  describe(`${app} app`, () => {
+    test('receives events, then stops on the server\'s 204', async () => {
+      const s = session(`${app}-ticks`);
+      const view = await openApp(app, { url: `/sse/ticks?count=3&interval_ms=10&session=${s}` });
+      const state = await until(async () => {
+        const st = await view.read();
+        return st.events.length === 3 && st.status.toLowerCase() === 'closed' && st;
+      }, 10_000, 'three events and closed');
+      assert.deepEqual(state.events, [0, 1, 2].map((n) => ({ type: 'message', id: String(n), data: JSON.stringify({ n }) })));
+      assert.deepEqual(state.seen, state.events);
+      const seen = await stats(server.url, s);
+      // React renders in StrictMode: still one connection, plus the one that got the 204.
+      assert.deepEqual(seen.requests.map((r) => r.last_event_id), [null, '2']);
+      assert.deepEqual(view.errors, []);
+      await view.close();
+    });
+
+    test('named events', async () => {
+      const s = session(`${app}-named`);
+      const view = await openApp(app, { url: `/sse/ticks?count=2&interval_ms=10&event=tick&session=${s}`, events: 'tick' });
+      const state = await until(async () => {
+        const st = await view.read();
+        return st.events.length === 2 && st;
+      }, 10_000, 'two named events');
+      assert.deepEqual(state.events.map((e) => e.type), ['tick', 'tick']);
+      await view.close();
+    });
+
+    test('reconnects with Last-Event-ID after the server drops the connection', async () => {
+      // interval_ms > 0: Chromium drops bytes that arrive in the same read as a broken chunked
+      // encoding (ERR_INCOMPLETE_CHUNKED_ENCODING), so a cut right after an event may lose it.
+      // Spacing events out makes the first event of each connection arrive on its own.
+      const s = session(`${app}-drop`);
+      const view = await openApp(app, { url: `/sse/drop?after=2&count=5&interval_ms=40&session=${s}` });
+      const state = await until(async () => {
+        const st = await view.read();
+        return st.events.length >= 5 && st;
+      }, 20_000, 'five events across drops');
+      assert.deepEqual(state.events.map((e) => e.id), ['0', '1', '2', '3', '4'], 'no gap, no duplicate');
+      const seen = await stats(server.url, s);
+      assert.ok(seen.requests.length >= 3, 'at least two drops');
+      assert.equal(seen.requests[0].last_event_id, null);
+      for (const r of seen.requests.slice(1)) assert.match(r.last_event_id ?? 'null', /^[0-4]$/, 'every reconnect resumes');
+      await view.close();
+    });
+
+    test('POST stream to [DONE]', async () => {
+      const s = session(`${app}-llm`);
+      const view = await openApp(app, {
+        url: `/sse/llm?session=${s}`,
+        method: 'POST',
+        body: JSON.stringify({ prompt: 'hello e2e', tokens: 6, delay_ms: 5 }),
+        doneSentinel: '[DONE]',
+        oneShot: '1',
+      });
+      const state = await until(async () => {
+        const st = await view.read();
+        return st.status.toLowerCase() === 'closed' && st.events.length > 0 && st;
+      }, 10_000, 'the reply to end');
+      assert.equal(state.events.length, 6);
+      assert.ok(state.events.every((e) => e.data !== '[DONE]'));
+      assert.deepEqual(JSON.parse(state.events[0].data), { token: 'You' });
+      assert.equal(state.error, null);
+      const seen = await stats(server.url, s);
+      assert.equal(seen.total, 1);
+      assert.equal(seen.requests[0].method, 'POST');
+      await view.close();
+    });
+
+    test('a 401 is surfaced as a typed error', async () => {
+      const s = session(`${app}-401`);
+      const view = await openApp(app, { url: `/sse/auth?session=${s}` });
+      const state = await until(async () => {
+        const st = await view.read();
+        return st.error && st;
+      }, 10_000, 'an error');
+      assert.deepEqual(JSON.parse(state.error), { kind: 'http', status: 401, willRetry: false });
+      assert.equal(state.status.toLowerCase(), 'closed');
+      assert.equal((await stats(server.url, s)).total, 1);
+      await view.close();
+    });
+
+    test('unmount closes the connection (the server sees it)', async () => {
+      const s = session(`${app}-unmount`);
+      const view = await openApp(app, { url: `/sse/ticks?interval_ms=30&session=${s}` });
+      await until(async () => (await view.read()).events.length >= 2, 10_000, 'two events');
+      const open = await stats(server.url, s);
+      assert.equal(open.open, 1);
+      assert.equal(open.total, 1, 'exactly one connection (StrictMode double mount included)');
+      await view.page.click('#unmount');
+      await view.page.waitForSelector('#unmounted', { timeout: 5_000 });
+      await until(async () => (await stats(server.url, s)).open === 0, 10_000, 'open == 0');
+      assert.equal((await stats(server.url, s)).total, 1);
+      await view.close();
+    });
+  });
+}
