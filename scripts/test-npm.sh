@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The npm package's tests, in order:
+#   1. npm/: vitest unit tests (TS layer, fake transport, React, Vue, conformance corpus,
+#      import safety) and the node:test suites of the built package against the dev server;
+#   2. www/: Vite builds of the React and Vue apps into www/dist/;
+#   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server;
+#   4. tests/: the packaging test (npm pack -> fresh Vite app in a temp dir -> Chromium).
+#
+# Assumes scripts/bootstrap.sh ran (npm ci in npm/, www/, tests/; Chromium installed) and the
+# package is built (`cd npm && npm run build`). Uses TIDINGS_TEST_SERVER when set (it must serve
+# --www www for the apps to be reused; otherwise the suites start target/debug/tidings-devserver).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1;34m[test-npm]\033[0m %s\n' "$*"; }
+
+log "npm test (vitest + node:test)"
+(cd npm && npm test)
+
+log "build the www apps (React, Vue)"
+(cd www && npm run build)
+
+log "end-to-end: React and Vue apps in headless Chromium"
+(cd tests && npm run e2e)
+
+log "packaging: npm pack -> fresh Vite app -> Chromium"
+(cd tests && npm run pack)
+
+log "all npm tests passed"
