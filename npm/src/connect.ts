@@ -100,9 +100,13 @@ export interface OpenInfo {
 
 /** Counters of a stream's life. */
 export interface Metrics {
+  /** Events delivered. */
   messages: number;
+  /** Body bytes received. */
   bytes: number;
+  /** Reconnection attempts made. */
   reconnects: number;
+  /** Total time spent open, ms. */
   connectedMs: number;
   /** `Date.now()` of the last event, or null. */
   lastEventAt: number | null;
