@@ -46,6 +46,7 @@
 //! | `eol` | line ending: `lf`, `crlf`, `cr` | `lf` |
 //! | `lastEventId` | resume point for clients that cannot send the header | none |
 //! | `end` | answer once complete: `204` or `empty` | `204` |
+//! | `ids` | `0` omits the `id:` lines (events still count from the resume point) | `1` |
 //!
 //! ## Endpoints
 //!

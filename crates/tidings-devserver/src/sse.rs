@@ -98,6 +98,9 @@ pub struct TickParams {
     /// What a request gets when the stream is already complete: `204` (default, tells
     /// clients to stop) or `empty` (200 with an empty stream).
     pub end: Option<String>,
+    /// `0` omits the `id:` lines (events still count from the resume point), to test what
+    /// clients report as the last event ID when the server sends none. Default 1.
+    pub ids: Option<u8>,
 }
 
 /// A resolved ticks plan for one connection.
@@ -121,6 +124,8 @@ pub struct TickPlan {
     pub eol: Eol,
     /// At most this many events on this connection (then the stream ends).
     pub limit: Option<u64>,
+    /// Whether events carry an `id:` line.
+    pub ids: bool,
 }
 
 /// Largest accepted `pad`, so a typo cannot ask for gigabytes per event.
@@ -145,6 +150,7 @@ impl TickPlan {
             pad: params.pad.unwrap_or(0).min(MAX_PAD),
             eol: params.eol.unwrap_or_default(),
             limit: None,
+            ids: params.ids != Some(0),
         }
     }
 
@@ -190,7 +196,10 @@ pub fn tick_event(i: u64, plan: &TickPlan) -> Bytes {
         s.push_str(event);
         s.push_str(eol);
     }
-    s.push_str(&format!("id: {i}{eol}data: {{\"n\":{i}}}{eol}{eol}"));
+    if plan.ids {
+        s.push_str(&format!("id: {i}{eol}"));
+    }
+    s.push_str(&format!("data: {{\"n\":{i}}}{eol}{eol}"));
     Bytes::from(s)
 }
 

@@ -55,6 +55,14 @@ async fn ticks_headers_and_events() {
         "retry: 250\r\n:....\r\nevent: tick\r\nid: 1\r\ndata: {\"n\":1}\r\n\r\n"
     );
 
+    // `ids=0`: no `id:` lines, still counting from the resume point.
+    let mut ex = get(
+        &server,
+        "/sse/ticks?count=3&interval_ms=0&ids=0&lastEventId=0",
+    )
+    .await;
+    assert_eq!(ex.text().await, "data: {\"n\":1}\n\ndata: {\"n\":2}\n\n");
+
     // Heartbeats between slow events.
     let mut ex = get(
         &server,

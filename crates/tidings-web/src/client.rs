@@ -705,12 +705,18 @@ fn start_connection(
             sink,
         ))),
         Transport::EventSource => {
-            let url = match (&options.last_event_id_param, &last_event_id) {
-                (Some(param), Some(id)) => with_query_param(&options.url, param, id),
-                _ => options.url.clone(),
+            let (url, resume_id) = match (&options.last_event_id_param, last_event_id) {
+                (Some(param), Some(id)) => (with_query_param(&options.url, param, &id), Some(id)),
+                _ => (options.url.clone(), None),
             };
-            EventSourceConnection::start(&url, options.with_credentials, &options.event_types, sink)
-                .map(Connection::EventSource)
+            EventSourceConnection::start(
+                &url,
+                options.with_credentials,
+                &options.event_types,
+                resume_id,
+                sink,
+            )
+            .map(Connection::EventSource)
         }
     }
 }

@@ -1,5 +1,8 @@
 //! The native EventSource transport.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use gloo_events::EventListener;
 use tidings_core::{Event, Frame};
 use wasm_bindgen::JsCast;
@@ -21,6 +24,7 @@ impl EventSourceConnection {
         url: &str,
         with_credentials: bool,
         event_types: &[String],
+        resume_id: Option<String>,
         sink: Sink,
     ) -> Result<EventSourceConnection, ErrorKind> {
         let init = EventSourceInit::new();
@@ -66,6 +70,12 @@ impl EventSourceConnection {
             }),
         ));
 
+        // A new EventSource starts with an empty `lastEventId` even when tidings resumed it
+        // from an ID (sent in the URL). Until the server sends an ID of its own, events carry
+        // the ID we resumed from, as on the fetch transport (the ID persists across events and
+        // connections); otherwise the first event without `id:` would erase the resume point.
+        let resume_id: Rc<str> = resume_id.unwrap_or_default().into();
+        let server_sent_id = Rc::new(Cell::new(false));
         let mut types: Vec<&str> = vec!["message"];
         types.extend(
             event_types
@@ -76,6 +86,8 @@ impl EventSourceConnection {
         for event_type in types {
             let on_message = sink.clone();
             let owned_type = event_type.to_owned();
+            let resume_id = resume_id.clone();
+            let server_sent_id = server_sent_id.clone();
             listeners.push(listen(
                 event_type,
                 Box::new(move |event| {
@@ -83,7 +95,12 @@ impl EventSourceConnection {
                         return;
                     };
                     let data = message.data().as_string().unwrap_or_default();
-                    let last_event_id = message.last_event_id();
+                    let mut last_event_id = message.last_event_id();
+                    if !last_event_id.is_empty() {
+                        server_sent_id.set(true);
+                    } else if !server_sent_id.get() {
+                        last_event_id.push_str(&resume_id);
+                    }
                     if on_message(TransportUpdate::Bytes(data.len())) {
                         on_message(TransportUpdate::Frame(Frame::Event(Event {
                             event_type: &owned_type,

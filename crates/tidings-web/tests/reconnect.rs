@@ -209,3 +209,37 @@ async fn fetch_close_then_nothing_more() {
 async fn eventsource_close_then_nothing_more() {
     close_stops_everything(Transport::EventSource).await;
 }
+
+/// Events without `id:` keep the ID the connection resumed from (WHATWG: the last event ID
+/// persists), also on an EventSource that tidings created with the `lastEventId` parameter,
+/// whose own `lastEventId` starts out empty.
+async fn resume_id_survives_events_without_ids(transport: Transport) {
+    let session = session("no-ids");
+    let rec = Recorder::connect(
+        ClientOptions::new(url(&format!(
+            "/sse/ticks?count=10&interval_ms=0&ids=0&session={session}"
+        )))
+        .transport(transport)
+        .initial_last_event_id("6"),
+    );
+    rec.wait_until(|s| s.events.len() >= 3).await;
+    let seen = rec.seen();
+    assert_eq!(
+        seen.data(),
+        [r#"{"n":7}"#, r#"{"n":8}"#, r#"{"n":9}"#],
+        "resumed after 6"
+    );
+    assert_eq!(seen.ids(), ["6", "6", "6"]);
+    assert_eq!(rec.client.last_event_id(), "6");
+    rec.client.close();
+}
+
+#[wasm_bindgen_test]
+async fn fetch_events_without_ids_keep_the_resume_id() {
+    resume_id_survives_events_without_ids(Transport::Fetch).await;
+}
+
+#[wasm_bindgen_test]
+async fn eventsource_events_without_ids_keep_the_resume_id() {
+    resume_id_survives_events_without_ids(Transport::EventSource).await;
+}

@@ -203,3 +203,23 @@ async fn fetch_gives_up_after_max_attempts() {
 async fn eventsource_gives_up_after_max_attempts() {
     gives_up_after_max_attempts(Transport::EventSource).await;
 }
+
+#[wasm_bindgen_test]
+async fn an_event_over_the_limits_stops_with_too_large() {
+    let session = session("too-large");
+    let mut limits = tidings_core::Limits::DEFAULT;
+    limits.max_line_len = 64 * 1024;
+    let rec = Recorder::connect(
+        ClientOptions::new(url(&format!("/sse/huge?bytes=1048576&session={session}")))
+            .limits(limits)
+            .policy(fast_policy(5)),
+    );
+    rec.wait_until(|s| s.closed).await;
+    let seen = rec.seen();
+    assert!(seen.events.is_empty());
+    assert_eq!(seen.error_kinds(), ["too-large"]);
+    assert!(!seen.errors[0].will_retry);
+    assert_eq!(rec.client.status(), Status::Closed);
+    // The reader was cancelled at once: the server saw the client go away.
+    assert_no_more_requests(&session, 1, 300).await;
+}
