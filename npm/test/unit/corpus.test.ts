@@ -72,10 +72,11 @@ const cases = readdirSync(dir)
   .sort()
   .map((file) => ({ file, c: JSON.parse(readFileSync(dir + file, 'utf8')) as Case }));
 
-// The wasm Parser export takes one `maxBufferSize` for both limits (js.rs); cases that set two
-// different limits cannot be expressed through createParser exactly. They run with the smaller
-// limit, and must still agree with the expected output up to the first error.
-const exact = (c: Case) => !c.limits || c.limits.max_line_len === c.limits.max_event_size;
+// The wasm Parser export takes one `maxBufferSize` for both limits (js.rs), and createParser
+// passes the smaller of the two. When the line limit is the smaller one the cases still agree
+// exactly (none of their events outgrows the line limit); the four cases that need an event
+// limit below the line limit cannot be expressed, and must agree up to the first error.
+const exact = (c: Case) => !c.limits || c.limits.max_line_len <= c.limits.max_event_size;
 
 beforeAll(async () => {
   await init();
