@@ -7,6 +7,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/bootstrap.sh --demo
 (cd npm && npm run build)
+# The React and Vue demo apps, built by Vite into www/dist/.
+(cd www && npm run build)
 # The dev profile (deps at opt-level 1) is the same build the tests use, so it is built once.
 cargo build -p tidings-devserver
 echo

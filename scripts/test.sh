@@ -72,7 +72,7 @@ wasm_browser_tests() {
 step "tidings-web in headless Chromium" wasm_browser_tests tidings-web
 
 step "npm build" bash -c 'cd npm && npm run build'
-step "npm test (Node)" bash -c 'cd npm && npm test'
+step "npm tests, React/Vue end-to-end, packaging" bash scripts/test-npm.sh
 
 printf '\n==> summary\n'
 printf '%s\n' "${results[@]}"
