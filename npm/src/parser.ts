@@ -23,8 +23,12 @@ export interface ParserCallbacks {
   onComment?: (comment: string) => void;
   /** Called when a line or event exceeds `maxBufferSize`; the parser stops until `reset()`. */
   onError?: (error: TidingsError) => void;
-  /** Largest line and event, in bytes. Defaults to the core's limits (16 MiB). */
+  /** Largest line and largest event, in bytes (eventsource-parser's name). Defaults to 16 MiB. */
   maxBufferSize?: number;
+  /** Largest line in bytes, without its line ending; overrides `maxBufferSize` for lines. */
+  maxLineSize?: number;
+  /** Largest event data in bytes; overrides `maxBufferSize` for events. */
+  maxEventSize?: number;
   /** Seeds the last event ID, e.g. to resume a stream you were already reading [empty]. */
   lastEventId?: string;
 }
@@ -64,7 +68,13 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
         data,
         lastEventId,
       });
-    inner = new wasm.Parser(onEvent, callbacks.onRetry, callbacks.onComment, callbacks.maxBufferSize);
+    inner = new wasm.Parser(
+      onEvent,
+      callbacks.onRetry,
+      callbacks.onComment,
+      callbacks.maxLineSize ?? callbacks.maxBufferSize,
+      callbacks.maxEventSize ?? callbacks.maxBufferSize,
+    );
     if (callbacks.lastEventId) inner.lastEventId = callbacks.lastEventId;
   };
   const feedNow = (chunk: string | Uint8Array) => {

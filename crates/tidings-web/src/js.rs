@@ -75,21 +75,21 @@ pub struct JsParser {
 
 #[wasm_bindgen(js_class = Parser)]
 impl JsParser {
-    /// Creates a parser. `max_buffer_size` bounds both the line length and the event size.
+    /// Creates a parser. `max_line_len` and `max_event_size` (bytes) default to the core's
+    /// [`Limits::default`].
     #[wasm_bindgen(constructor)]
     pub fn new(
         on_event: Function,
         on_retry: Option<Function>,
         on_comment: Option<Function>,
-        max_buffer_size: Option<u32>,
+        max_line_len: Option<u32>,
+        max_event_size: Option<u32>,
     ) -> JsParser {
-        let parser = match max_buffer_size {
-            Some(max) => Parser::with_limits(Limits {
-                max_line_len: max as usize,
-                max_event_size: max as usize,
-            }),
-            None => Parser::new(),
-        };
+        let defaults = Limits::default();
+        let parser = Parser::with_limits(Limits {
+            max_line_len: max_line_len.map_or(defaults.max_line_len, |n| n as usize),
+            max_event_size: max_event_size.map_or(defaults.max_event_size, |n| n as usize),
+        });
         JsParser {
             parser,
             callbacks: FrameCallbacks {
