@@ -47,6 +47,13 @@ async fn chaos(transport: Transport, seed: u64) {
         .iter()
         .filter(|k| **k == "network")
         .count();
+    let mut by_status = std::collections::BTreeMap::new();
+    for status in &stats.statuses {
+        *by_status.entry(format!("{status:?}")).or_insert(0) += 1;
+    }
+    log(&format!(
+        "chaos {transport:?}: server statuses {by_status:?}"
+    ));
     log(&format!(
         "chaos {transport:?}: events {} (of {EVENTS}), drops {drops} (server connections {}, \
          client network errors {network_errors}), lost {lost}, duplicated {duplicated}, {elapsed:.0} ms",
