@@ -18,6 +18,11 @@ pub enum Transport {
     /// The browser's native [`EventSource`](https://developer.mozilla.org/docs/Web/API/EventSource):
     /// GET only, no custom headers, no status codes; the browser reconnects by itself while it
     /// can, and tidings takes over when it gives up.
+    ///
+    /// Limits that come with the native API: a `204` or `4xx` looks exactly like a network
+    /// failure, so tidings keeps retrying under the policy (set a `max_attempts`); comments are
+    /// invisible, so heartbeats do not postpone the idle timeout; `retry:` is applied by the
+    /// browser, not reported.
     EventSource,
 }
 
