@@ -64,6 +64,7 @@
 //! | GET | `/control/drip-script` | the drip script and the events it must produce, as JSON |
 //! | GET | `/sse/stall?after=N` | `N` events (default 1), then silence: no bytes, no heartbeats, until the client leaves or the server stops |
 //! | GET | `/sse/huge?bytes=B` | `id: huge`, one event whose data is `B` bytes of `abc…z` repeated (default 1 MiB, max 64 MiB), then `event: done` with `data: {"bytes":B}` |
+//! | GET | `/sse/file?name=NAME&chunk=BYTES` | the file `NAME` from `--www` (a plain file name), unchanged, as a `text/event-stream` body in `chunk`-byte writes (default 64 KiB, max 1 MiB), then the end; 404 without it. For benchmarks (`tests/bench`): every client reads the same prepared stream |
 //! | GET | `/sse/heartbeat?interval_ms=M&count=N&every=K` | `: ping` every `M` ms (default 1000), `N` times (default unbounded), an event after every `K` pings (default 5; 0 = never), then the end |
 //! | POST | `/sse/llm` | body `{"prompt": "...", "tokens": N, "delay_ms": D}` (all optional; default 24 tokens, 20 ms); streams `data: {"token":"..."}` per token (see [`scenarios::llm_tokens`]), then `data: [DONE]`. GET is 405. Bad JSON is 400. |
 //! | POST | `/control/token?ttl_ms=T` | `{"token": "...", "expires_in_ms": T}` (default 60000) |
@@ -285,6 +286,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/sse/stall", get(s::stall))
         .route("/sse/huge", get(s::huge))
         .route("/sse/heartbeat", get(s::heartbeat))
+        .route("/sse/file", {
+            let www = config.www.clone();
+            get(move |query| s::file(www, query))
+        })
         .route("/sse/llm", post(s::llm))
         .route("/sse/auth", get(s::auth).post(s::auth))
         .route("/sse/cookie", get(s::cookie).post(s::cookie))

@@ -365,6 +365,49 @@ pub async fn huge(Query(h): Query<HugeParams>) -> Response {
     }))
 }
 
+/// Parameters of `/sse/file`.
+#[derive(Debug, Default, Deserialize)]
+pub struct FileParams {
+    name: Option<String>,
+    chunk: Option<usize>,
+}
+
+/// Default and cap of `/sse/file?chunk=`.
+const DEFAULT_FILE_CHUNK: usize = 64 * 1024;
+const MAX_FILE_CHUNK: usize = 1 << 20;
+
+/// `GET /sse/file?name=NAME&chunk=BYTES`: the bytes of the file `NAME` in the `--www`
+/// directory, unchanged, as a `text/event-stream` body written in `chunk`-byte pieces (default
+/// 64 KiB, 1..=1 MiB), then the end. For benchmarks: every client reads the same prepared
+/// stream at loopback speed. `NAME` must be a plain file name (no `/`, `\`, `..`); without
+/// `--www` or an existing file the answer is 404.
+pub async fn file(www: Option<std::path::PathBuf>, Query(f): Query<FileParams>) -> Response {
+    let name = f.name.unwrap_or_default();
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && !name.contains("..");
+    let Some(dir) = www.filter(|_| plain) else {
+        return sse::text_response(StatusCode::NOT_FOUND, "no such file\n".into());
+    };
+    let Ok(bytes) = tokio::fs::read(dir.join(&name)).await else {
+        return sse::text_response(StatusCode::NOT_FOUND, "no such file\n".into());
+    };
+    let bytes = Bytes::from(bytes);
+    let chunk = f
+        .chunk
+        .unwrap_or(DEFAULT_FILE_CHUNK)
+        .clamp(1, MAX_FILE_CHUNK);
+    sse::sse_response(Box::pin(async_stream::stream! {
+        let mut at = 0;
+        while at < bytes.len() {
+            let end = (at + chunk).min(bytes.len());
+            yield Ok(bytes.slice(at..end));
+            at = end;
+        }
+    }))
+}
+
 /// Parameters of `/sse/heartbeat`.
 #[derive(Debug, Default, Deserialize)]
 pub struct HeartbeatParams {
@@ -625,9 +668,11 @@ pub struct ResetParams {
 pub async fn reset(State(state): State<AppState>, Query(p): Query<ResetParams>) -> Response {
     if p.all.unwrap_or(0) != 0 {
         state.reset_all();
+        state.labs().clear_all();
     } else {
         let s = SessionParam { session: p.session };
         state.reset(s.name());
+        state.labs().clear(s.name());
     }
     Json(json!({ "ok": true })).into_response()
 }

@@ -456,6 +456,42 @@ async fn huge_event_has_the_exact_size() {
 }
 
 #[tokio::test]
+async fn file_streams_a_www_file_in_chunks() {
+    let www = temp_dir("file");
+    let payload: Vec<u8> = (0..1000)
+        .flat_map(|i| format!("data: {i}\n\n").into_bytes())
+        .collect();
+    std::fs::write(www.join("payload.sse"), &payload).unwrap();
+    let server = start_with(Config {
+        www: Some(www.clone()),
+        exit_after: Some(Duration::from_secs(60)),
+        ..Config::default()
+    })
+    .await;
+
+    let mut ex = get(&server, "/sse/file?name=payload.sse&chunk=1000").await;
+    assert_eq!(ex.status, StatusCode::OK);
+    assert_eq!(ex.header("content-type"), "text/event-stream");
+    let body = ex.collect().await;
+    assert!(matches!(body.ending, Next::End));
+    assert_eq!(body.bytes, payload);
+    assert_eq!(events(&body.text()).len(), 1000);
+
+    for bad in [
+        "missing.sse",
+        "../payload.sse",
+        "sub/payload.sse",
+        ".hidden",
+        "",
+    ] {
+        let ex = get(&server, &format!("/sse/file?name={bad}")).await;
+        assert_eq!(ex.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    server.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(&www);
+}
+
+#[tokio::test]
 async fn heartbeat_sends_pings_between_events() {
     let server = start().await;
     let mut ex = get(&server, "/sse/heartbeat?interval_ms=5&count=6&every=3").await;
