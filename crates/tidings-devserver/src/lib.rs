@@ -74,7 +74,9 @@
 //! | GET, POST | `/sse/cookie` | ticks with a valid login cookie, else 401. Whether any `Cookie` arrived is recorded in stats. |
 //! | GET, POST | `/sse/redirect?code=C&to=PATH` | `C` in 301/302/303/307/308 (default 307) with `Location: PATH` (default `/sse/ticks?count=3&interval_ms=0`; URL-encode it; only paths on this server) |
 //! | GET | `/control/stats?session=S` | JSON: `open`, `total`, `discarded`, `requests[]` with `index`, `method`, `path`, `query`, `last_event_id`, `authorization`, `cookie`, `origin`, `started_ms`, `ended_ms`, `open`, `status`, `bytes_sent` (times in ms since server start) |
-//! | GET, POST | `/control/reset?session=S` (or `all=1`) | forgets a session's records and connection numbers |
+//! | GET | `/sse/lab` | the reconnect lab: ticks (default 500 ms apart; heartbeats aside, the ticks knobs apply) that obey the session's faults, see [`lab`] |
+//! | POST | `/control/fault?session=S&kind=K&retry_after=SECS&count=N` | fault injection for the session's `/sse/lab` streams: `drop` cuts the open streams, `stall` silences them, `204`/`4xx`/`5xx` cut them and the next `count` (default 1) connections answer that status with `Retry-After: SECS`; `drop`/`stall` with `count` break the next connections after one event; `clear` forgets queued faults. JSON: `live` (open streams hit), `pending` (faults queued) |
+//! | GET, POST | `/control/reset?session=S` (or `all=1`) | forgets a session's records, connection numbers and queued lab faults |
 //! | GET | `/pkg/...` | files from `--pkg` (`.wasm` as `application/wasm`) |
 //! | GET | `/...` | files from `--www` (`index.html` for directories) |
 //!
@@ -84,6 +86,7 @@
 #![deny(missing_docs)]
 
 pub mod drip;
+pub mod lab;
 pub mod record;
 pub mod rng;
 pub mod scenarios;
@@ -294,6 +297,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/sse/auth", get(s::auth).post(s::auth))
         .route("/sse/cookie", get(s::cookie).post(s::cookie))
         .route("/sse/redirect", get(s::redirect).post(s::redirect))
+        .route("/sse/lab", get(lab::lab))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             record::record_middleware,
@@ -305,7 +309,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/control/token", get(s::token).post(s::token))
         .route("/control/login", get(s::login).post(s::login))
         .route("/control/logout", get(s::logout).post(s::logout))
-        .route("/control/drip-script", get(s::drip_script));
+        .route("/control/drip-script", get(s::drip_script))
+        .route("/control/fault", post(lab::fault));
 
     let mut app = Router::new().merge(sse_routes).merge(control_routes);
     if let Some(pkg) = &config.pkg {

@@ -34,6 +34,7 @@ struct Inner {
     cookies: Mutex<HashMap<String, String>>,
     counter: AtomicU64,
     shutdown: watch::Sender<bool>,
+    labs: crate::lab::Labs,
 }
 
 #[derive(Default)]
@@ -173,8 +174,14 @@ impl AppState {
                 cookies: Mutex::default(),
                 counter: AtomicU64::new(0),
                 shutdown,
+                labs: crate::lab::Labs::default(),
             }),
         }
+    }
+
+    /// The reconnect lab's faults and live streams.
+    pub fn labs(&self) -> &crate::lab::Labs {
+        &self.inner.labs
     }
 
     /// Milliseconds since the server started.
