@@ -4,7 +4,8 @@
 #      import safety) and the node:test suites of the built package against the dev server;
 #   2. www/: Vite builds of the React and Vue apps into www/dist/;
 #   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server;
-#   4. tests/: the packaging test (npm pack -> fresh Vite app in a temp dir -> Chromium).
+#   4. tests/: the packaging test (npm pack -> fresh Vite app in a temp dir -> Chromium);
+#   5. tests/: the same tarball in webpack 5, Vite build and dev server, and plain Node 20.
 #
 # Assumes scripts/bootstrap.sh ran (npm ci in npm/, www/, tests/; Chromium installed) and the
 # package is built (`cd npm && npm run build`). Uses TIDINGS_TEST_SERVER when set (it must serve
@@ -25,5 +26,8 @@ log "end-to-end: React and Vue apps in headless Chromium"
 
 log "packaging: npm pack -> fresh Vite app -> Chromium"
 (cd tests && npm run pack)
+
+log "bundlers: packed tarball in webpack 5, Vite build + dev, plain Node 20"
+(cd tests && npm run bundlers)
 
 log "all npm tests passed"
