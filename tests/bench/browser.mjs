@@ -1,0 +1,108 @@
+// Event delivery and memory in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core). Prints one JSON document on stdout.
+//
+//   node tests/bench/browser.mjs [--smoke] [--runs N] [--client-runs N] [--reconnects N]
+//
+// Prepares a temp dir with the page, esbuild bundles of the peers (the browser cannot resolve
+// their bare or extension-less imports) and the workload files, serves it with
+// target/debug/tidings-devserver (--www = that dir, --pkg = npm/), and then:
+//  1. parser workloads in the page (tidings createParser vs eventsource-parser + TextDecoder);
+//  2. full clients over the server's /sse/file: tidings connect(), eventsource-parser over
+//     fetch + TextDecoder, @microsoft/fetch-event-source, native EventSource;
+//  3. memory: JS heap (CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage) after the first
+//     reconnect and after N reconnects of one connect() client on /sse/drop?after=1.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { median } from './parsers.mjs';
+import { workloads } from './workloads.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const runs = option('--runs', smoke ? 1 : 5);
+const clientRuns = option('--client-runs', smoke ? 1 : 3);
+const reconnects = option('--reconnects', smoke ? 30 : 1000);
+const log = (...m) => process.stderr.write(`[browser] ${m.join(' ')}\n`);
+
+const dir = mkdtempSync(join(tmpdir(), 'tidings-bench-'));
+let server;
+let browser;
+try {
+  // --- the page and its files ---------------------------------------------------------------
+  for (const file of ['page/index.html', 'page/bench.mjs', 'workloads.mjs', 'parsers.mjs']) {
+    copyFileSync(join(here, file), join(dir, file.replace('page/', '')));
+  }
+  mkdirSync(join(dir, 'vendor'));
+  for (const [entry, out] of [
+    ['eventsource-parser', 'eventsource-parser.js'],
+    ['@microsoft/fetch-event-source', 'fetch-event-source.js'],
+  ]) {
+    await build({ entryPoints: [entry], bundle: true, format: 'esm', outfile: join(dir, 'vendor', out), absWorkingDir: here, logLevel: 'error' });
+  }
+  const files = [];
+  for (const workload of workloads({ smoke })) {
+    if (workload.chunk === 'event') continue; // the server decides chunking on the wire
+    const file = `${workload.name}.sse`;
+    writeFileSync(join(dir, file), workload.bytes);
+    files.push({ name: workload.name, title: workload.title, file, chunk: workload.chunk, events: workload.events, bytes: workload.bytes.length });
+  }
+
+  // --- the dev server ---------------------------------------------------------------------------
+  const serverBin = join(root, 'target/debug/tidings-devserver');
+  if (!existsSync(serverBin)) throw new Error(`${serverBin} missing: cargo build -p tidings-devserver`);
+  const addrFile = join(dir, 'addr');
+  server = spawn(serverBin, ['--port', '0', '--port-file', addrFile, '--exit-after', '1800', '--www', dir, '--pkg', join(root, 'npm')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 200 && !existsSync(addrFile); i++) await new Promise((r) => setTimeout(r, 50));
+  const base = readFileSync(addrFile, 'utf8').trim();
+  log('dev server at', base);
+
+  // --- Chromium ---------------------------------------------------------------------------------
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-precise-memory-info'],
+  });
+  const chromiumVersion = browser.version();
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => log('page error:', error.message));
+  page.setDefaultTimeout(600_000);
+  await page.goto(`${base}/index.html`);
+  await page.waitForFunction(() => window.benchReady === true);
+
+  log(`parsers, ${runs} runs`);
+  const parsers = await page.evaluate((o) => window.benchParsers(o), { smoke, runs });
+  log(`clients, ${clientRuns} runs`);
+  const clients = await page.evaluate((o) => window.benchClients(o), { files, runs: clientRuns });
+
+  log(`memory, ${reconnects} reconnects`);
+  const cdp = await page.context().newCDPSession(page);
+  const heap = async () => {
+    const samples = [];
+    for (let i = 0; i < 3; i++) {
+      await cdp.send('HeapProfiler.collectGarbage');
+      samples.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
+    }
+    return median(samples);
+  };
+  const first = await page.evaluate(() => window.benchMemoryStart());
+  first.heap = await heap();
+  const after = await page.evaluate((n) => window.benchMemoryUntil(n), reconnects);
+  after.heap = await heap();
+  const stopped = await page.evaluate(() => window.benchMemoryStop());
+  stopped.heap = await heap();
+
+  process.stdout.write(`${JSON.stringify({ chromium: chromiumVersion, runs, clientRuns, parsers, clients, memory: { target: reconnects, first, after, stopped } }, null, 1)}\n`);
+} finally {
+  if (browser) await browser.close();
+  if (server) server.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,87 @@
+// Parser runners shared by the Node and Chromium benchmarks. The libraries are passed in
+// because Node and the browser import them from different places.
+//
+// Every runner feeds the chunks as they would come off a fetch() body (Uint8Array), and its
+// onEvent touches the data (length) so the string really exists. eventsource-parser takes
+// strings, so it gets a streaming TextDecoder in front, as its README shows.
+
+/** @returns {Record<string, (chunks: Uint8Array[]) => {events: number, chars: number, ms: number}>} */
+export function parserRunners({ tidingsCreateParser, espCreateParser }) {
+  return {
+    'tidings createParser': (chunks) => {
+      let events = 0;
+      let chars = 0;
+      const start = performance.now();
+      const parser = tidingsCreateParser({
+        onEvent(event) {
+          events++;
+          chars += event.data.length;
+        },
+      });
+      for (const chunk of chunks) parser.feed(chunk);
+      return { events, chars, ms: performance.now() - start };
+    },
+    'eventsource-parser + TextDecoder': (chunks) => {
+      let events = 0;
+      let chars = 0;
+      const start = performance.now();
+      const decoder = new TextDecoder();
+      const parser = espCreateParser({
+        onEvent(event) {
+          events++;
+          chars += event.data.length;
+        },
+      });
+      for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
+      parser.feed(decoder.decode());
+      return { events, chars, ms: performance.now() - start };
+    },
+  };
+}
+
+/** Median of numbers. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs every runner on every workload `runs` times, interleaved (A B A B ...) so drift on a
+ * shared machine hits both alike; one untimed warm-up run each first. Returns rows with the
+ * median time.
+ */
+export function runParserBench(runners, workloads, split, { runs }) {
+  const rows = [];
+  for (const workload of workloads) {
+    const chunks = split(workload.bytes, workload.chunk);
+    const times = Object.fromEntries(Object.keys(runners).map((name) => [name, []]));
+    const checks = {};
+    for (let round = 0; round <= runs; round++) {
+      for (const [name, run] of Object.entries(runners)) {
+        const result = run(chunks);
+        if (result.events !== workload.events) {
+          throw new Error(`${name} on ${workload.name}: ${result.events} events, expected ${workload.events}`);
+        }
+        checks[name] = result.chars;
+        if (round > 0) times[name].push(result.ms);
+      }
+    }
+    const chars = new Set(Object.values(checks));
+    if (chars.size !== 1) throw new Error(`${workload.name}: parsers disagree on data length ${[...chars]}`);
+    for (const name of Object.keys(runners)) {
+      rows.push({
+        workload: workload.name,
+        title: workload.title,
+        impl: name,
+        bytes: workload.bytes.length,
+        events: workload.events,
+        chunks: chunks.length,
+        runs,
+        ms: median(times[name]),
+        msAll: times[name].map((t) => Math.round(t * 100) / 100),
+      });
+    }
+  }
+  return rows;
+}
