@@ -264,7 +264,8 @@ function drawTimeline(): void {
     );
     const label = `wait ${formatSeconds(b.to - b.from)}`;
     const row = backoffRow(x1, label);
-    if (row >= 0) parts.push(`<text class="backoff-label" x="${x1 + 2}" y="${LANES.errors + 37 + row * 12}">${label}</text>`);
+    const at = x1 + 2 + label.length * 6.4 > width - RIGHT ? `x="${width - RIGHT}" text-anchor="end"` : `x="${x1 + 2}"`;
+    if (row >= 0) parts.push(`<text class="backoff-label" ${at} y="${LANES.errors + 37 + row * 12}">${label}</text>`);
   }
   // Faults, errors, opens and closes.
   const faultRow = labelRows(2);
