@@ -30,4 +30,7 @@ log "packaging: npm pack -> fresh Vite app -> Chromium"
 log "bundlers: packed tarball in webpack 5, Vite build + dev, plain Node 20"
 (cd tests && npm run bundlers)
 
+log "demo pages: every page in headless Chromium, with screenshots in tests/e2e/screenshots/"
+(cd tests && REQUIRE_LEPTOS="${REQUIRE_LEPTOS:-}" npm run demo)
+
 log "all npm tests passed"
