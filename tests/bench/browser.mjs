@@ -83,24 +83,45 @@ try {
   log(`clients, ${clientRuns} runs`);
   const clients = await page.evaluate((o) => window.benchClients(o), { files, runs: clientRuns });
 
-  log(`memory, ${reconnects} reconnects`);
-  const cdp = await page.context().newCDPSession(page);
-  const heap = async () => {
-    const samples = [];
-    for (let i = 0; i < 3; i++) {
-      await cdp.send('HeapProfiler.collectGarbage');
-      samples.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
-    }
-    return median(samples);
-  };
-  const first = await page.evaluate(() => window.benchMemoryStart());
-  first.heap = await heap();
-  const after = await page.evaluate((n) => window.benchMemoryUntil(n), reconnects);
-  after.heap = await heap();
-  const stopped = await page.evaluate(() => window.benchMemoryStop());
-  stopped.heap = await heap();
+  log('per-event boundary costs');
+  const boundary = await page.evaluate((o) => window.benchBoundary(o), { smoke, runs });
+  await page.close();
 
-  process.stdout.write(`${JSON.stringify({ chromium: chromiumVersion, runs, clientRuns, parsers, clients, memory: { target: reconnects, first, after, stopped } }, null, 1)}\n`);
+  // Memory, each client in a fresh page, so the wasm instance and heap carry nothing from the
+  // runs above: tidings connect(), then the baseline fetch loop (the browser's own bookkeeping).
+  log(`memory, ${reconnects} reconnects`);
+  const memory = {};
+  for (const kind of ['tidings', 'fetch-loop']) {
+    const memPage = await browser.newPage();
+    memPage.on('pageerror', (error) => log('page error:', error.message));
+    memPage.setDefaultTimeout(600_000);
+    await memPage.goto(`${base}/index.html`);
+    await memPage.waitForFunction(() => window.benchReady === true);
+    const cdp = await memPage.context().newCDPSession(memPage);
+    const heap = async () => {
+      const samples = [];
+      for (let i = 0; i < 3; i++) {
+        await cdp.send('HeapProfiler.collectGarbage');
+        samples.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
+      }
+      return median(samples);
+    };
+    const first = await memPage.evaluate((k) => window.benchMemoryStart(k), kind);
+    first.heap = await heap();
+    // Intermediate checkpoints tell a one-off warm-up (JIT, caches) from a per-reconnect leak.
+    const checkpoints = [];
+    for (const n of [Math.round(reconnects / 10), Math.round(reconnects / 2), reconnects]) {
+      const point = await memPage.evaluate((k) => window.benchMemoryUntil(k), n);
+      point.heap = await heap();
+      checkpoints.push(point);
+    }
+    const stopped = await memPage.evaluate(() => window.benchMemoryStop());
+    stopped.heap = await heap();
+    memory[kind] = { target: reconnects, first, checkpoints, after: checkpoints[checkpoints.length - 1], stopped };
+    await memPage.close();
+  }
+
+  process.stdout.write(`${JSON.stringify({ chromium: chromiumVersion, runs, clientRuns, parsers, clients, boundary, memory: memory.tidings, memoryBaseline: memory['fetch-loop'] }, null, 1)}\n`);
 } finally {
   if (browser) await browser.close();
   if (server) server.kill('SIGTERM');

@@ -151,6 +151,7 @@ window.benchClients = async ({ files, runs }) => {
 // ----- memory: one client that the server drops after every event ---------------------------
 
 let memStream;
+let memCount = () => 0;
 
 async function until(check, what) {
   const deadline = performance.now() + TIMEOUT_MS;
@@ -168,27 +169,144 @@ async function wasmMemoryBytes() {
   return { wasmMemory: exports.memory.buffer.byteLength, liveHandles: glue.Client.liveHandles() };
 }
 
-window.benchMemoryStart = async () => {
+/**
+ * The baseline: the smallest hand-written reconnect loop over fetch on the same endpoint, so the
+ * browser's own per-request bookkeeping (console messages for cut connections, resource timing
+ * entries, DevTools network records) shows up on both sides.
+ */
+function fetchLoop(url) {
+  let reconnects = -1;
+  let stopped = false;
+  const controller = new AbortController();
+  (async () => {
+    while (!stopped) {
+      reconnects++;
+      try {
+        const response = await fetch(url, { signal: controller.signal });
+        const reader = response.body.getReader();
+        while (!(await reader.read()).done);
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+  return {
+    get reconnects() {
+      return Math.max(reconnects, 0);
+    },
+    close() {
+      stopped = true;
+      controller.abort();
+    },
+  };
+}
+
+window.benchMemoryStart = async (kind = 'tidings') => {
   await init();
-  memStream = connect('/sse/drop?after=1&count=1000000000&session=memory', {
-    retry: { initialDelay: 1, maxDelay: 2, multiplier: 1 },
-  });
-  memStream.on('message', () => {});
-  memStream.on('error', () => {});
-  await until(() => memStream.metrics.reconnects >= 1, 'first reconnect');
-  return { reconnects: memStream.metrics.reconnects, ...(await wasmMemoryBytes()) };
+  const url = `/sse/drop?after=1&count=1000000000&session=memory-${kind}`;
+  if (kind === 'tidings') {
+    memStream = connect(url, { retry: { initialDelay: 1, maxDelay: 2, multiplier: 1 } });
+    memStream.on('message', () => {});
+    memStream.on('error', () => {});
+    memCount = () => memStream.metrics.reconnects;
+  } else {
+    memStream = fetchLoop(url);
+    memCount = () => memStream.reconnects;
+  }
+  await until(() => memCount() >= 1, 'first reconnect');
+  return { reconnects: memCount(), ...(await wasmMemoryBytes()) };
 };
 
 window.benchMemoryUntil = async (n) => {
-  await until(() => memStream.metrics.reconnects >= n, `${n} reconnects`);
-  return { reconnects: memStream.metrics.reconnects, ...(await wasmMemoryBytes()) };
+  await until(() => memCount() >= n, `${n} reconnects`);
+  return { reconnects: memCount(), ...(await wasmMemoryBytes()) };
 };
 
 window.benchMemoryStop = async () => {
   memStream.close();
   await new Promise((resolve) => setTimeout(resolve, 50));
-  return { reconnects: memStream.metrics.reconnects, messages: memStream.metrics.messages, ...(await wasmMemoryBytes()) };
+  return { reconnects: memCount(), ...(await wasmMemoryBytes()) };
 };
 
 document.getElementById('status').textContent = 'ready';
 window.benchReady = true;
+
+// ----- where the time goes: per-event costs on the token stream ------------------------------
+
+/**
+ * Splits the per-event cost of the token stream into its parts, each timed on its own over the
+ * same 64 KiB chunks (median of `runs`): what the wasm-bindgen boundary costs per event, and
+ * the floor a batched boundary could reach. ns per event.
+ */
+window.benchBoundary = async ({ smoke, runs }) => {
+  await init();
+  const glue = await import('/pkg/wasm/tidings_wasm.js');
+  const workload = workloads({ smoke }).find((w) => w.name === 'tokens');
+  const chunks = split(workload.bytes, workload.chunk);
+  const n = workload.events;
+  // Byte ranges of each event's data inside its chunk (as a batched API would report them).
+  const ranges = chunks.map((chunk) => {
+    const out = [];
+    for (let i = 0; i + 6 < chunk.length; i++) {
+      if (chunk[i] === 100 && chunk[i + 4] === 58 && (i === 0 || chunk[i - 1] === 10)) {
+        let end = i + 6;
+        while (end < chunk.length && chunk[end] !== 10) end++;
+        if (end < chunk.length) out.push(i + 6, end);
+      }
+    }
+    return out;
+  });
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let sink = 0;
+  const cases = {
+    'TextDecoder.decode of each chunk (bytes -> one string)': () => {
+      for (const chunk of chunks) sink += decoder.decode(chunk).length;
+    },
+    'TextDecoder.decode x3 per event (what the glue does for type, data, id)': () => {
+      for (let c = 0; c < chunks.length; c++) {
+        const chunk = chunks[c];
+        const r = ranges[c];
+        for (let i = 0; i < r.length; i += 2) {
+          sink += decoder.decode(chunk.subarray(r[i] - 13, r[i] - 6)).length; // 7 bytes, like "message"
+          sink += decoder.decode(chunk.subarray(r[i], r[i + 1])).length;
+          sink += decoder.decode(chunk.subarray(r[i], r[i])).length;
+        }
+      }
+    },
+    'wasm Parser.feed, no-op callback (parse + boundary, no JS object)': () => {
+      const parser = new glue.Parser(() => {}, undefined, undefined, undefined, undefined);
+      for (const chunk of chunks) parser.feed(chunk);
+      parser.free();
+    },
+    'createParser, no-op onEvent (+ the event object)': () => {
+      const parser = tidingsCreateParser({ onEvent() {} });
+      for (const chunk of chunks) parser.feed(chunk);
+    },
+    'batched floor: one decode per chunk + slice per event (simulated)': () => {
+      // What a batched API costs on the JS side: wasm reports UTF-16 offsets per chunk, JS
+      // decodes the chunk once and slices. (Offsets here are byte offsets; the stream's one
+      // non-ASCII token makes a few slices shift, which does not change the cost.)
+      for (let c = 0; c < chunks.length; c++) {
+        const text = decoder.decode(chunks[c]);
+        const r = ranges[c];
+        for (let i = 0; i < r.length; i += 2) sink += text.slice(r[i], r[i + 1]).length;
+      }
+    },
+    'eventsource-parser + TextDecoder, no-op onEvent': () => {
+      const dec = new TextDecoder();
+      const parser = espCreateParser({ onEvent() {} });
+      for (const chunk of chunks) parser.feed(dec.decode(chunk, { stream: true }));
+    },
+  };
+  const rows = [];
+  for (const [name, run] of Object.entries(cases)) {
+    run(); // warm-up
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      run();
+      times.push(performance.now() - start);
+    }
+    rows.push({ name, events: n, nsPerEvent: (median(times) * 1e6) / n });
+  }
+  return { rows, sink };
+};
