@@ -30,7 +30,7 @@ const option = (name, fallback) => {
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
 const runs = option('--runs', smoke ? 1 : 5);
-const clientRuns = option('--client-runs', smoke ? 1 : 3);
+const clientRuns = option('--client-runs', smoke ? 1 : 5);
 const reconnects = option('--reconnects', smoke ? 30 : 1000);
 const log = (...m) => process.stderr.write(`[browser] ${m.join(' ')}\n`);
 

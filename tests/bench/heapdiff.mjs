@@ -2,7 +2,7 @@
 // V8 heap snapshot after N1 and after N2 reconnects of the memory benchmark's client and prints
 // the constructors whose live count or size grew the most.
 //
-//   node tests/bench/heapdiff.mjs [N1=100] [N2=1100]
+//   node tests/bench/heapdiff.mjs [N1=100] [N2=1100] [tidings|fetch-loop]
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const [n1, n2] = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 1100)];
+const kind = process.argv[4] ?? 'tidings';
 const dir = mkdtempSync(join(tmpdir(), 'tidings-heapdiff-'));
 let server;
 let browser;
@@ -56,7 +57,7 @@ try {
     }
     return counts;
   };
-  await page.evaluate(() => window.benchMemoryStart());
+  await page.evaluate((k) => window.benchMemoryStart(k), kind);
   await page.evaluate((n) => window.benchMemoryUntil(n), n1);
   const a = await snapshot();
   await page.evaluate((n) => window.benchMemoryUntil(n), n2);

@@ -226,6 +226,7 @@ fn main() {
     let mut clients = 10_000;
     let mut down_ms = 5_000;
     let mut svg_path = None;
+    let mut explore = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().expect("option value");
@@ -233,6 +234,8 @@ fn main() {
             "--clients" => clients = value().parse().expect("--clients N"),
             "--down-ms" => down_ms = value().parse().expect("--down-ms MS"),
             "--svg" => svg_path = Some(value()),
+            // Alternative tunings of the same policy, printed on stderr (not plotted).
+            "--explore" => explore = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -283,6 +286,42 @@ fn main() {
     }
     json.push_str("\n ]\n}");
     println!("{json}");
+    if explore {
+        let alternatives = [
+            ("equal jitter", Config::default().with_jitter(Jitter::Equal)),
+            (
+                "full jitter, cap 5 s",
+                Config::default().with_max_delay_ms(5_000),
+            ),
+            (
+                "full jitter, cap 10 s",
+                Config::default().with_max_delay_ms(10_000),
+            ),
+            (
+                "full jitter, first retry within 5 s, cap 10 s",
+                Config::default()
+                    .with_initial_delay_ms(5_000)
+                    .with_max_delay_ms(10_000),
+            ),
+            (
+                "full jitter, constant 5 s backoff",
+                Config::default()
+                    .with_initial_delay_ms(5_000)
+                    .with_multiplier(1),
+            ),
+        ];
+        for (label, config) in alternatives {
+            let run = simulate(config, clients, down_ms);
+            let (peak, mean) = peak_mean(&run.attempts);
+            let (accepted_peak, _) = peak_mean(&run.accepted);
+            eprintln!(
+                "{label:<48} attempts {:>6} peak {peak:>5} mean {mean:>7.1} peak/mean {:>5.2} accepted peak {accepted_peak:>5} all back {:.1} s",
+                run.total_attempts,
+                peak as f64 / mean,
+                run.all_back_ms as f64 / 1000.0
+            );
+        }
+    }
     if let Some(path) = svg_path {
         std::fs::write(&path, svg(&runs, down_ms, clients)).expect("write the SVG");
         eprintln!("wrote {path}");
