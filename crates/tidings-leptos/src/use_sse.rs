@@ -61,7 +61,8 @@ pub fn use_sse(url: impl Into<Signal<String>>) -> UseSseReturn<String> {
 ///   renders; the `message` signal holds the latest, `messages` the last
 ///   [`history`](UseSseOptions::history) ones.
 /// - When the reactive owner is cleaned up (the component unmounts), the connection is
-///   closed and every browser handle released; nothing outlives the owner.
+///   closed and every browser handle released; nothing outlives the owner. Call it inside a
+///   component (or another [`Owner`]): without an owner nothing would ever close it.
 ///
 /// **SSR**: with the `ssr` feature (and on any non-wasm target) no browser object is
 /// created, no effect is registered, every signal keeps its initial value (`status` =

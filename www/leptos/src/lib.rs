@@ -70,7 +70,7 @@ fn LiveTicks() -> impl IntoView {
         <section class="card">
             <div class="card-head">
                 <h2>"Live ticks " <StatusBadge/></h2>
-                <div class="controls">
+                <div class="controls" style="display: flex; gap: .5rem">
                     <button
                         id="toggle"
                         type="button"
@@ -182,7 +182,7 @@ fn Answer(prompt: String) -> impl IntoView {
         <p>
             <span id="llm-status" class="badge" data-status=status>{status}</span>
         </p>
-        <pre id="answer" class="answer">{move || text.get()}</pre>
+        <pre id="answer" class="answer" style="white-space: pre-wrap">{move || text.get()}</pre>
         <p class="hint">{move || sse.error.get().map(|e| e.to_string())}</p>
     }
 }
