@@ -34,10 +34,12 @@ core_has_no_dependencies() {
 
 step "rustfmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
-step "clippy (wasm32)" cargo clippy -p tidings-web --all-targets --target wasm32-unknown-unknown -- -D warnings
+step "clippy (wasm32)" cargo clippy -p tidings-web -p tidings-leptos -p tidings-leptos-demo --all-targets \
+  --target wasm32-unknown-unknown -- -D warnings
 step "core has no dependencies" core_has_no_dependencies
 step "core builds for wasm32 without std" \
   cargo build -p tidings-core --no-default-features --target wasm32-unknown-unknown
+step "tidings-leptos compiles for SSR" cargo check -p tidings-leptos --features ssr
 step "cargo test (native)" cargo test --workspace
 step "build dev server" cargo build -p tidings-devserver
 
@@ -70,9 +72,11 @@ wasm_browser_tests() {
     cargo test --target wasm32-unknown-unknown -p "$1" --tests
 }
 step "tidings-web in headless Chromium" wasm_browser_tests tidings-web
+step "tidings-leptos in headless Chromium" wasm_browser_tests tidings-leptos
 
 step "npm build" bash -c 'cd npm && npm run build'
-step "npm tests, React/Vue end-to-end, packaging" bash scripts/test-npm.sh
+step "Leptos demo build" bash scripts/build-leptos-demo.sh
+step "npm tests, React/Vue end-to-end, packaging, demo pages" env REQUIRE_LEPTOS=1 bash scripts/test-npm.sh
 
 printf '\n==> summary\n'
 printf '%s\n' "${results[@]}"
