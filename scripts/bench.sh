@@ -55,9 +55,9 @@ cp -r target/criterion "$out/criterion"
 # --- 5. reconnect storm ---------------------------------------------------------------------------
 log "reconnect storm (simulated)"
 if ((smoke)); then
-  cargo run -q --release -p tidings-core --example storm -- --clients 1000 --svg "$out/storm.svg" >"$out/storm.json"
+  cargo run -q --profile bench -p tidings-core --example storm -- --clients 1000 --svg "$out/storm.svg" >"$out/storm.json"
 else
-  cargo run -q --release -p tidings-core --example storm -- --svg tests/bench/storm.svg >"$out/storm.json"
+  cargo run -q --profile bench -p tidings-core --example storm -- --svg tests/bench/storm.svg >"$out/storm.json"
 fi
 
 # --- 2. Node, 4. size, 1 + 6. Chromium ------------------------------------------------------------
