@@ -65,7 +65,7 @@ npm_install() {
   fi
 }
 npm_install npm
-for dir in www tests; do npm_install "$dir"; done
+for dir in www tests tests/bench; do npm_install "$dir"; done
 
 if [[ -n "${bindgen_pid:-}" ]]; then
   if ! wait "$bindgen_pid"; then

@@ -75,6 +75,7 @@ step "tidings-web in headless Chromium" wasm_browser_tests tidings-web
 step "tidings-leptos in headless Chromium" wasm_browser_tests tidings-leptos
 
 step "npm build" bash -c 'cd npm && npm run build'
+step "benchmarks (smoke: each produces sane figures; no timing thresholds)" bash scripts/bench.sh --smoke
 step "Leptos demo build" bash scripts/build-leptos-demo.sh
 step "npm tests, React/Vue end-to-end, packaging, demo pages" env REQUIRE_LEPTOS=1 bash scripts/test-npm.sh
 
