@@ -765,7 +765,7 @@ impl Parser {
         let (field, value) = match line.as_bytes().iter().position(|&b| b == b':') {
             // "If the line starts with a U+003A COLON character (:): Ignore the line."
             Some(0) => {
-                let text = &line[1..];
+                let text = line.get(1..).unwrap_or_default();
                 on_frame(Frame::Comment(text.strip_prefix(' ').unwrap_or(text)));
                 return Ok(());
             }
@@ -774,8 +774,11 @@ impl Parser {
             // first U+003A COLON character (:), and let value be that string. If value starts
             // with a U+0020 SPACE character, remove it from value."
             Some(colon) => {
-                let value = &line[colon + 1..];
-                (&line[..colon], value.strip_prefix(' ').unwrap_or(value))
+                // The colon is ASCII, so both splits are on char boundaries and `get` never
+                // fails; unlike `&line[..]` it carries no panic (and core::fmt) path.
+                let value = line.get(colon + 1..).unwrap_or_default();
+                let field = line.get(..colon).unwrap_or_default();
+                (field, value.strip_prefix(' ').unwrap_or(value))
             }
             // "Otherwise, the string is not empty but does not contain a U+003A COLON
             // character (:): [...] using the whole line as the field name, and the empty

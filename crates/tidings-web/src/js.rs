@@ -35,42 +35,94 @@ fn js_error(kind: &str, message: &str) -> JsValue {
     error
 }
 
-/// Calls the right JS callback for one parser frame.
-struct FrameCallbacks {
-    on_event: Function,
-    on_retry: Option<Function>,
-    on_comment: Option<Function>,
+/// Record kinds of the table [`JsParser::feed`] returns; each kind is followed by its words.
+mod record {
+    /// `[EVENT, n]`: an event whose data is the next `n` UTF-16 code units of the text.
+    pub const EVENT: u32 = 0;
+    /// `[TYPE, n]`: the next `n` code units are the type of the events that follow.
+    pub const TYPE: u32 = 1;
+    /// `[ID, n]`: the next `n` code units are the last event ID of the events that follow.
+    pub const ID: u32 = 2;
+    /// `[COMMENT, n]`: a comment, the next `n` code units.
+    pub const COMMENT: u32 = 3;
+    /// `[RETRY, low, high]`: a reconnection time in ms, `high * 2^32 + low`.
+    pub const RETRY: u32 = 4;
+    /// `[ERROR]` (always last): parsing stopped; `takeError()` returns the error.
+    pub const ERROR: u32 = 5;
 }
 
-impl FrameCallbacks {
-    fn deliver(&self, frame: Frame<'_>) {
-        // A throwing user callback must not stop parsing for the others.
-        let _ = match frame {
-            Frame::Event(event) => self.on_event.call3(
-                &JsValue::NULL,
-                &event.event_type.into(),
-                &event.data.into(),
-                &event.last_event_id.into(),
-            ),
-            Frame::Retry(ms) => match &self.on_retry {
-                Some(f) => f.call1(&JsValue::NULL, &(ms as f64).into()),
-                None => Ok(JsValue::UNDEFINED),
-            },
-            Frame::Comment(text) => match &self.on_comment {
-                Some(f) => f.call1(&JsValue::NULL, &text.into()),
-                None => Ok(JsValue::UNDEFINED),
-            },
-        };
+/// The UTF-16 length of `text`, i.e. its JS `length`.
+fn utf16_len(text: &str) -> u32 {
+    let n = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().map(char::len_utf16).sum()
+    };
+    n as u32
+}
+
+/// The frames of one `feed`, encoded for a single crossing of the boundary: all text in one
+/// string, and a table of records (see [`record`]) saying how to cut it.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    records: Vec<u32>,
+    /// Type and last event ID of the previous event of this batch (a batch starts from
+    /// `message` and the empty ID, so each batch is self-contained on the JS side).
+    event_type: String,
+    id: String,
+}
+
+impl Batch {
+    fn start(&mut self) {
+        self.text.clear();
+        self.records.clear();
+        self.event_type.clear();
+        self.event_type.push_str("message");
+        self.id.clear();
+    }
+
+    fn push_text(&mut self, kind: u32, text: &str) {
+        self.records.push(kind);
+        self.records.push(utf16_len(text));
+        self.text.push_str(text);
+    }
+
+    fn push(&mut self, frame: Frame<'_>) {
+        match frame {
+            Frame::Event(event) => {
+                if event.event_type != self.event_type {
+                    self.push_text(record::TYPE, event.event_type);
+                    self.event_type.clear();
+                    self.event_type.push_str(event.event_type);
+                }
+                if event.last_event_id != self.id {
+                    self.push_text(record::ID, event.last_event_id);
+                    self.id.clear();
+                    self.id.push_str(event.last_event_id);
+                }
+                self.push_text(record::EVENT, event.data);
+            }
+            Frame::Retry(ms) => {
+                self.records
+                    .extend([record::RETRY, ms as u32, (ms >> 32) as u32]);
+            }
+            Frame::Comment(text) => self.push_text(record::COMMENT, text),
+        }
     }
 }
 
-/// A `text/event-stream` parser driven from JS.
+/// A `text/event-stream` parser driven from JS, delivering frames in batches.
 ///
-/// `onEvent(type, data, lastEventId)`, `onRetry(ms)`, `onComment(text)`.
+/// `feed(bytes)` parses a chunk and returns a `Uint32Array` of records (see the `record`
+/// kinds in the source); when it is not empty, `takeText()` returns the one string the
+/// records cut up, and after an `ERROR` record `takeError()` returns the error. One
+/// crossing per chunk instead of one call and three decoded strings per event.
 #[wasm_bindgen(js_name = Parser)]
 pub struct JsParser {
     parser: Parser,
-    callbacks: FrameCallbacks,
+    batch: Batch,
+    error: Option<ParseError>,
 }
 
 #[wasm_bindgen(js_class = Parser)]
@@ -78,13 +130,7 @@ impl JsParser {
     /// Creates a parser. `max_line_len` and `max_event_size` (bytes) default to the core's
     /// [`Limits::default`].
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        on_event: Function,
-        on_retry: Option<Function>,
-        on_comment: Option<Function>,
-        max_line_len: Option<u32>,
-        max_event_size: Option<u32>,
-    ) -> JsParser {
+    pub fn new(max_line_len: Option<u32>, max_event_size: Option<u32>) -> JsParser {
         let defaults = Limits::default();
         let parser = Parser::with_limits(Limits {
             max_line_len: max_line_len.map_or(defaults.max_line_len, |n| n as usize),
@@ -92,26 +138,42 @@ impl JsParser {
         });
         JsParser {
             parser,
-            callbacks: FrameCallbacks {
-                on_event,
-                on_retry,
-                on_comment,
-            },
+            batch: Batch::default(),
+            error: None,
         }
     }
 
-    /// Feeds bytes. Throws an `Error` with `kind` `line-too-long` or `event-too-large`.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
-        let callbacks = &self.callbacks;
-        self.parser
-            .feed(bytes, |frame| callbacks.deliver(frame))
-            .map_err(|e| js_error(parse_error_kind(&e), &e.to_string()))
+    /// Feeds bytes; returns the records of the frames they completed, in order. A
+    /// `line-too-long` or `event-too-large` failure ends the table with an `ERROR` record.
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<u32> {
+        let batch = &mut self.batch;
+        batch.start();
+        if let Err(error) = self.parser.feed(bytes, |frame| batch.push(frame)) {
+            batch.records.push(record::ERROR);
+            self.error = Some(error);
+        }
+        core::mem::take(&mut batch.records)
     }
 
     /// Feeds text (encoded to UTF-8 by wasm-bindgen on the way in).
     #[wasm_bindgen(js_name = feedText)]
-    pub fn feed_text(&mut self, text: &str) -> Result<(), JsValue> {
+    pub fn feed_text(&mut self, text: &str) -> Vec<u32> {
         self.feed(text.as_bytes())
+    }
+
+    /// The text of the last `feed`'s records (once).
+    #[wasm_bindgen(js_name = takeText)]
+    pub fn take_text(&mut self) -> String {
+        core::mem::take(&mut self.batch.text)
+    }
+
+    /// The error of the last `feed`'s `ERROR` record (once): an `Error` whose `kind` is
+    /// `line-too-long` or `event-too-large`; `undefined` if none.
+    #[wasm_bindgen(js_name = takeError)]
+    pub fn take_error(&mut self) -> JsValue {
+        self.error.take().map_or(JsValue::UNDEFINED, |e| {
+            js_error(parse_error_kind(&e), &e.to_string())
+        })
     }
 
     /// End of stream: the pending event is discarded.
