@@ -272,9 +272,12 @@ window.benchBoundary = async ({ smoke, runs }) => {
         }
       }
     },
-    'wasm Parser.feed, no-op callback (parse + boundary, no JS object)': () => {
-      const parser = new glue.Parser(() => {}, undefined, undefined, undefined, undefined);
-      for (const chunk of chunks) parser.feed(chunk);
+    'wasm Parser.feed + takeText (parse + batched boundary, no JS object)': () => {
+      const parser = new glue.Parser();
+      for (const chunk of chunks) {
+        parser.feed(chunk);
+        parser.takeText();
+      }
       parser.free();
     },
     'createParser, no-op onEvent (+ the event object)': () => {
