@@ -282,8 +282,14 @@ pub fn cut_after(stream: ByteStream, offset: u64) -> ByteStream {
                 continue;
             }
             let head = chunk.slice(..left as usize);
+            let whole_chunk = head.len() == chunk.len();
             if !head.is_empty() {
                 yield Ok(head);
+            }
+            // A cut that falls exactly on the last byte cuts nothing: the stream ends cleanly,
+            // so clients (and tests counting cuts) see a clean end there, as documented.
+            if whole_chunk && stream.next().await.is_none() {
+                return;
             }
             let mut tail = abort();
             while let Some(item) = tail.next().await {
