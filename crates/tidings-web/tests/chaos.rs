@@ -69,7 +69,15 @@ async fn chaos(transport: Transport, seed: u64) {
     );
     assert!(drops >= 1000, "only {drops} drops");
     if transport == Transport::Fetch {
-        assert_eq!(network_errors, drops, "each cut reported once");
+        // Every connection but the final stretch was cut and must be reported exactly once.
+        // The final stretch may have been cut too, after its last complete event (e.g. between
+        // the CR and the LF of the last CRLF: the CR already ends the line), so the client has
+        // every event, reports that cut, and the next request gets the 204.
+        assert!(
+            network_errors == drops || network_errors == served,
+            "each cut reported once: {network_errors} network errors for {served} connections \
+             that served events"
+        );
     }
     assert!(elapsed < 60_000.0);
 }
