@@ -10,6 +10,11 @@ export CARGO_TERM_COLOR=never
 
 bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
 
+# Everything below is also written to a log, so the summary can add up the test counts of
+# every runner (cargo/wasm-bindgen-test, vitest, node:test).
+test_log=$(mktemp)
+exec > >(tee -a "$test_log") 2>&1
+
 results=()
 failed=0
 step() {
@@ -79,6 +84,24 @@ step "benchmarks (smoke: each produces sane figures; no timing thresholds)" bash
 step "Leptos demo build" bash scripts/build-leptos-demo.sh
 step "npm tests, React/Vue end-to-end, packaging, demo pages" env REQUIRE_LEPTOS=1 bash scripts/test-npm.sh
 
+# Sums "N passed; M failed" (cargo), "Tests N passed | M failed (T)" (vitest) and
+# "# pass N" / "# fail M" (node:test), ANSI colours stripped.
+count_tests() {
+  sed 's/\x1b\[[0-9;]*m//g' "$test_log" | awk '
+    /^test result: / || /^ *Tests +[0-9]/ {
+      for (i = 2; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) }
+    }
+    /^# pass [0-9]+$/ { p += $3 }
+    /^# fail [0-9]+$/ { f += $3 }
+    /^ℹ pass [0-9]+$/ { p += $3 }
+    /^ℹ fail [0-9]+$/ { f += $3 }
+    END { printf "%d passed, %d failed\n", p, f }'
+}
+
 printf '\n==> summary\n'
 printf '%s\n' "${results[@]}"
+totals=$(count_tests)
+rm -f "$test_log"
+((failed)) && echo "some steps failed"
+echo "tests: $totals"
 exit $failed
