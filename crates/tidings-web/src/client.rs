@@ -369,9 +369,7 @@ impl Client {
         {
             let mut state = self.shared.state.borrow_mut();
             let state = &mut *state;
-            defer_drop(state.connection.take());
-            state.generation += 1;
-            close_open_period(state, now_ms());
+            end_connection(state, now_ms());
             state.policy = new_policy(&state.options, &state.last_event_id);
             state.browser_retrying = false;
             state.close_reported = false;
@@ -422,6 +420,14 @@ fn close_open_period(state: &mut State, now: u64) {
     if let Some(since) = state.open_since.take() {
         state.metrics.connected_ms += now.saturating_sub(since);
     }
+}
+
+/// Ends the current connection: releases it (in a microtask, see [`defer_drop`]), makes any
+/// late update from it stale, and stops counting connected time.
+fn end_connection(state: &mut State, now: u64) {
+    defer_drop(state.connection.take());
+    state.generation += 1;
+    close_open_period(state, now);
 }
 
 /// Listens to `online`/`offline`, `visibilitychange` and the caller's abort signal.
@@ -566,9 +572,7 @@ fn pump(shared: &Rc<Shared>) {
                     }
                 }
                 Action::Abort { reason } => {
-                    defer_drop(state.connection.take());
-                    state.generation += 1;
-                    close_open_period(state, now);
+                    end_connection(state, now);
                     if reason == tidings_core::policy::AbortReason::IdleTimeout {
                         let retry = state.policy.next_retry();
                         notes.push(Note::Error(ClientError {
@@ -580,9 +584,7 @@ fn pump(shared: &Rc<Shared>) {
                     }
                 }
                 Action::GiveUp { reason } => {
-                    defer_drop(state.connection.take());
-                    state.generation += 1;
-                    close_open_period(state, now);
+                    end_connection(state, now);
                     // Failures that already said "will not retry" need no second report;
                     // limits reached are reported as `gave-up`.
                     if matches!(
@@ -813,16 +815,12 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
             }
             TransportUpdate::Ended => {
                 needs_pump = true;
-                defer_drop(state.connection.take());
-                state.generation += 1;
-                close_open_period(state, now);
+                end_connection(state, now);
                 let _ = state.policy.handle_stream_end(now);
             }
             TransportUpdate::Failed(kind) => {
                 needs_pump = true;
-                defer_drop(state.connection.take());
-                state.generation += 1;
-                close_open_period(state, now);
+                end_connection(state, now);
                 let attempt = state.attempt;
                 if let ErrorKind::TooLarge(_) = kind {
                     state.policy.handle_close();

@@ -17,7 +17,9 @@ use web_sys::{
 use crate::ErrorKind;
 use crate::handles::{HandleKind, Tracked};
 use crate::options::{Body, Credentials, HeaderCallback};
-use crate::transport::{ResponseHead, Sink, TransportUpdate, is_safe_header_value};
+use crate::transport::{
+    ResponseHead, Sink, TransportUpdate, is_safe_header_value, js_error_message,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -79,11 +81,7 @@ impl Drop for FetchConnection {
 }
 
 fn network_error(value: JsValue) -> ErrorKind {
-    let message = value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| "fetch failed".to_owned());
+    let message = js_error_message(&value).unwrap_or_else(|| "fetch failed".to_owned());
     ErrorKind::Network { message }
 }
 

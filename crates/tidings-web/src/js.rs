@@ -256,11 +256,7 @@ fn header_callback(function: Function) -> HeaderCallback {
 }
 
 fn describe(value: &JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| "error".to_owned())
+    crate::transport::js_error_message(value).unwrap_or_else(|| "error".to_owned())
 }
 
 fn policy_config(value: Option<JsValue>, base: PolicyConfig) -> PolicyConfig {

@@ -44,3 +44,12 @@ pub(crate) type Sink = Rc<dyn Fn(TransportUpdate<'_>) -> bool>;
 pub(crate) fn is_safe_header_value(value: &str) -> bool {
     !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
 }
+
+/// The message of a JS exception: `Error.message`, or the thrown value when it is a string.
+pub(crate) fn js_error_message(value: &wasm_bindgen::JsValue) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+}
