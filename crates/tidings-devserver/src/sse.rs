@@ -248,16 +248,28 @@ pub fn never() -> ByteStream {
     Box::pin(futures_util::stream::pending())
 }
 
-/// Appends a connection abort to `stream`: the client sees the body cut without a clean end.
+/// How long `then_abort` waits before cutting. Chromium's fetch discards body bytes that reach
+/// it in the same read as a reset (`ERR_INCOMPLETE_CHUNKED_ENCODING`), so without a pause the
+/// client may lose the last events before the cut, and "N events, then a cut" would not be what
+/// it sees. The random chaos cuts (`cut_after`) keep the short pause on purpose.
+const CUT_AFTER_EVENTS_PAUSE: Duration = Duration::from_millis(50);
+
+/// Appends a connection abort to `stream`: the client sees the body cut without a clean end,
+/// after it has received everything `stream` sent.
 pub fn then_abort(stream: ByteStream) -> ByteStream {
-    Box::pin(stream.chain(abort()))
+    Box::pin(stream.chain(abort_after(CUT_AFTER_EVENTS_PAUSE)))
 }
 
 /// A stream that waits briefly (so hyper flushes what it buffered, since it discards
 /// buffered bytes when a body fails) and then fails.
 pub fn abort() -> ByteStream {
+    abort_after(Duration::from_millis(1))
+}
+
+/// A stream that waits `pause` and then fails (see [`abort`]).
+fn abort_after(pause: Duration) -> ByteStream {
     Box::pin(async_stream::stream! {
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::time::sleep(pause).await;
         yield Err(io::Error::new(io::ErrorKind::ConnectionAborted, "tidings-devserver: cut"));
     })
 }
