@@ -252,7 +252,7 @@ pub fn never() -> ByteStream {
 /// it in the same read as a reset (`ERR_INCOMPLETE_CHUNKED_ENCODING`), so without a pause the
 /// client may lose the last events before the cut, and "N events, then a cut" would not be what
 /// it sees. The random chaos cuts (`cut_after`) keep the short pause on purpose.
-const CUT_AFTER_EVENTS_PAUSE: Duration = Duration::from_millis(50);
+const CUT_AFTER_EVENTS_PAUSE: Duration = Duration::from_millis(10);
 
 /// Appends a connection abort to `stream`: the client sees the body cut without a clean end,
 /// after it has received everything `stream` sent.
