@@ -1,3 +1,4 @@
+import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
 import { init, type Wasm } from './loader.js';
 
@@ -186,29 +187,38 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
   let status: Status = 'connecting';
   let closedBeforeReady = false;
   let lastEventId = options.lastEventId ?? '';
+  // Bumped by close() and reconnect(): events of a batch from before are not delivered.
+  let epoch = 0;
   // Iterators waiting for events: each has its own unbounded queue, so nothing is lost.
   const iterators = new Set<{ push(item: IteratorResult<SSEEvent<T>> | TidingsError): void }>();
 
+  const call = (listener: (...a: never[]) => void, args: unknown[]) => {
+    try {
+      (listener as (...a: unknown[]) => void)(...args);
+    } catch (error) {
+      // A throwing listener must not stop delivery to the others.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
   const emit = (type: string, ...args: unknown[]) => {
     const set = listeners.get(type);
-    if (!set) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as (...a: unknown[]) => void)(...args);
-      } catch (error) {
-        // A throwing listener must not stop delivery to the others.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
+    if (!set || set.size === 0) return;
+    if (set.size === 1) {
+      call(set.values().next().value!, args);
+      return;
     }
+    // A copy, so a listener that adds or removes listeners does not change this delivery.
+    for (const listener of [...set]) call(listener, args);
   };
   const fail = (error: TidingsError) => {
     emit('error', error);
     if (!error.willRetry) for (const it of iterators) it.push(error);
   };
 
-  const onEvent = (type: string, raw: string, id: string) => {
+  const onEvent = (eventType: string | undefined, raw: string, id: string) => {
+    const type = eventType ?? 'message';
     lastEventId = id;
     let data: T;
     try {
@@ -235,7 +245,18 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
       return;
     }
     client = new wasm.Client(absolute, wasmOptions(options));
-    client.on('event', '*', onEvent);
+    // Events arrive one batch per chunk of the stream (see batch.ts), not one call per event.
+    // A listener that closes or reconnects the stream ends the connection the batch came
+    // from: the rest of the batch is then dropped, as the wasm client drops later chunks.
+    client.on('batch', undefined, (records: Uint32Array, text: string) => {
+      const at = epoch;
+      const handlers: BatchHandlers = {
+        event: (type, data, id) => {
+          if (epoch === at) onEvent(type, data, id);
+        },
+      };
+      deliverBatch(records, text, handlers);
+    });
     client.on('open', undefined, (s: number | undefined, headers: Record<string, string>, attempt: number) =>
       emit('open', { status: s, headers, attempt } satisfies OpenInfo),
     );
@@ -270,7 +291,8 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
       return client ? (client.status as Status) : status;
     },
     get lastEventId() {
-      return client ? client.lastEventId : lastEventId;
+      // Tracked here, per delivered event (the wasm client counts whole batches).
+      return lastEventId;
     },
     get metrics(): Metrics {
       return client
@@ -278,6 +300,7 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
         : { messages: 0, bytes: 0, reconnects: 0, connectedMs: 0, lastEventAt: null };
     },
     close() {
+      epoch++;
       if (client) client.close();
       else if (!closedBeforeReady) {
         closedBeforeReady = true;
@@ -288,7 +311,9 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
       }
     },
     reconnect() {
-      client?.reconnect();
+      epoch++;
+      // From the last event delivered here: inside a batch the wasm client is further on.
+      client?.reconnect(lastEventId);
     },
     [disposeSymbol]() {
       stream.close();

@@ -1,3 +1,4 @@
+import { deliverBatch, ERROR, type BatchHandlers } from './batch.js';
 import { TidingsError } from './errors.js';
 import { init, wasmIfReady, type Wasm } from './loader.js';
 
@@ -41,14 +42,6 @@ export interface EventStreamParser {
   reset(): void;
 }
 
-// Record kinds of the table the wasm `Parser.feed` returns (crates/tidings-web/src/js.rs).
-const EVENT = 0; // [EVENT, n]: an event, its data the next n UTF-16 units of the batch text
-const TYPE = 1; // [TYPE, n]: the type of the events that follow
-const ID = 2; // [ID, n]: the last event ID of the events that follow
-const COMMENT = 3; // [COMMENT, n]
-const RETRY = 4; // [RETRY, low, high]
-const ERROR = 5; // [ERROR], always last: takeError() has it
-
 /**
  * Creates a `text/event-stream` parser with the callback shape of eventsource-parser, so
  * switching is a change of import. Parsing runs in WebAssembly and follows WHATWG HTML §9.2.
@@ -75,62 +68,19 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     );
     if (callbacks.lastEventId) inner.lastEventId = callbacks.lastEventId;
   };
-  const { onRetry, onComment } = callbacks;
 
-  // Delivers one feed's frames, in order. The wasm side sends them as one string plus a table
-  // of records (one boundary crossing per chunk, not one per event). A throwing callback does
-  // not stop delivery of the rest of the batch: its exception is dropped, as it always was.
+  const handlers: BatchHandlers = {
+    event: (event, data, lastEventId) =>
+      callbacks.onEvent({ event, id: lastEventId === '' ? undefined : lastEventId, data, lastEventId }),
+    comment: callbacks.onComment,
+    retry: callbacks.onRetry,
+  };
+  // Delivers one feed's frames, in order (one boundary crossing per chunk, see batch.ts).
   const deliver = (parser: InstanceType<Wasm['Parser']>, records: Uint32Array) => {
-    const n = records.length;
     // Taken before any callback runs, so a callback that feeds again cannot clobber them.
     const text = parser.takeText();
-    const failure: unknown = records[n - 1] === ERROR ? parser.takeError() : undefined;
-    let i = 0;
-    let pos = 0;
-    let type: string | undefined;
-    let lastEventId = '';
-    let id: string | undefined;
-    for (;;) {
-      try {
-        while (i < n) {
-          const kind = records[i];
-          if (kind === EVENT) {
-            const end = pos + records[i + 1];
-            const data = text.substring(pos, end);
-            pos = end;
-            i += 2;
-            callbacks.onEvent({ event: type, id, data, lastEventId });
-          } else if (kind === TYPE) {
-            const end = pos + records[i + 1];
-            const value = text.substring(pos, end);
-            type = value === 'message' ? undefined : value;
-            pos = end;
-            i += 2;
-          } else if (kind === ID) {
-            const end = pos + records[i + 1];
-            lastEventId = text.substring(pos, end);
-            id = lastEventId === '' ? undefined : lastEventId;
-            pos = end;
-            i += 2;
-          } else if (kind === COMMENT) {
-            const end = pos + records[i + 1];
-            const comment = text.substring(pos, end);
-            pos = end;
-            i += 2;
-            if (onComment) onComment(comment);
-          } else if (kind === RETRY) {
-            const ms = records[i + 2] * 4294967296 + records[i + 1];
-            i += 3;
-            if (onRetry) onRetry(ms);
-          } else {
-            i = n; // ERROR
-          }
-        }
-        break;
-      } catch {
-        // Dropped; `i` is already past the record whose callback threw.
-      }
-    }
+    const failure: unknown = records[records.length - 1] === ERROR ? parser.takeError() : undefined;
+    deliverBatch(records, text, handlers);
     if (failure !== undefined) fail(failure);
   };
   const fail = (error: unknown) => {

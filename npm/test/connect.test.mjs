@@ -75,3 +75,36 @@ test('breaking out of for await closes the connection', async () => {
   }
   assert.equal((await stats(server.url, id)).open, 0);
 });
+
+test('a listener that reconnects mid-chunk resumes from its event: nothing lost, nothing twice', async () => {
+  // The server writes 60 events back to back, so the wasm client hands them over in batches.
+  const id = session('reconnect-mid-chunk');
+  const s = connect(`${server.url}/sse/ticks?count=60&interval_ms=0&session=${id}`);
+  const seen = [];
+  let reconnected = false;
+  s.on('message', (e) => {
+    seen.push(e.lastEventId);
+    if (e.lastEventId === '5' && !reconnected) {
+      reconnected = true;
+      s.reconnect();
+      assert.equal(s.lastEventId, '5');
+    }
+  });
+  await closed(s);
+  assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => String(i)));
+  const stats_ = await stats(server.url, id);
+  assert.equal(stats_.requests[1].last_event_id, '5');
+});
+
+test('a listener that closes the stream sees no later event of the same chunk', async () => {
+  const s = connect(`${server.url}/sse/ticks?count=60&interval_ms=0&session=${session('close-mid-chunk')}`);
+  const seen = [];
+  s.on('message', (e) => {
+    seen.push(e.lastEventId);
+    if (e.lastEventId === '5') s.close();
+  });
+  await closed(s);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(seen, ['0', '1', '2', '3', '4', '5']);
+  assert.equal(s.lastEventId, '5');
+});

@@ -178,7 +178,9 @@ ${chromiumParsers.table}
 
 Time from starting the connection to the last event. tidings \`connect()\` (fetch transport, wasm
 client), eventsource-parser ${size.versions['eventsource-parser']} over \`fetch\` + \`TextDecoder\`, @microsoft/fetch-event-source
-${size.versions['@microsoft/fetch-event-source']}, and Chromium's own \`EventSource\`. ${browser.clientRuns} timed runs each after one warm-up.
+${size.versions['@microsoft/fetch-event-source']}, and Chromium's own \`EventSource\`. ${browser.clientRuns} timed runs each after one warm-up;
+the order of the clients rotates every round and each starts after a 300 ms pause, so no client is
+timed while the browser is still cleaning up after the previous one.
 
 ${chromiumClients.table}
 

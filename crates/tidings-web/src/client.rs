@@ -85,6 +85,10 @@ pub enum ClientEvent<'a> {
     Open(&'a OpenInfo),
     /// An event arrived.
     Message(&'a MessageEvent),
+    /// Consecutive events, delivered at once to [`Listen::Messages`] listeners: every event of
+    /// one chunk of the stream, in order. One call per chunk is what keeps bindings that cross
+    /// into JS fast on streams of many small events.
+    Messages(&'a [MessageEvent]),
     /// The server's `retry:` changed the reconnection floor (fetch only).
     Retry(u64),
     /// A comment line (fetch only); servers send them as heartbeats.
@@ -104,6 +108,8 @@ pub enum Listen {
     Event(String),
     /// Events of every type.
     AnyEvent,
+    /// Events of every type, in batches ([`ClientEvent::Messages`]): one call per chunk.
+    Messages,
     /// [`ClientEvent::Open`].
     Open,
     /// [`ClientEvent::Error`].
@@ -149,7 +155,9 @@ enum Connection {
 /// Notifications collected while the state is borrowed, delivered after.
 enum Note {
     Open(OpenInfo),
-    Message(MessageEvent),
+    /// An event of the connection with this generation. A listener that closes or reconnects
+    /// the client ends that connection: its remaining events are then not delivered.
+    Message(MessageEvent, u64),
     Retry(u64),
     Comment(String),
     Status(Status),
@@ -200,6 +208,11 @@ struct Shared {
     listeners: RefCell<Listeners>,
     /// Cleared when the last `Client` handle drops; late callbacks then do nothing.
     alive: Cell<bool>,
+    /// Set while a transport reports the frames of one chunk (from `Bytes` to `ChunkEnd`):
+    /// their notes wait in `pending` and are delivered together, so batch listeners get one
+    /// call per chunk. No listener runs in between, so nothing can observe the delay.
+    in_chunk: Cell<bool>,
+    pending: RefCell<Vec<Note>>,
 }
 
 /// A Server-Sent Events client: connects, parses, reconnects politely, reports typed errors.
@@ -315,6 +328,8 @@ impl Client {
                 streams: Vec::new(),
             }),
             alive: Cell::new(true),
+            in_chunk: Cell::new(false),
+            pending: RefCell::new(Vec::new()),
         });
         install_dom_listeners(&shared);
         // Connect in a microtask, so listeners added right after `connect` see every event.
@@ -366,9 +381,42 @@ impl Client {
     /// Drops the current connection (if any) and connects again now, with a fresh backoff and
     /// the current last event ID. Also reopens a closed client.
     pub fn reconnect(&self) {
+        self.restart(None);
+    }
+
+    /// Like [`Client::reconnect`], but resumes from `last_event_id`. For a
+    /// [`Listen::Messages`] listener that stops partway through a batch: the client has
+    /// already counted the whole batch as delivered, the listener knows where it stopped.
+    ///
+    /// ```no_run
+    /// use tidings_web::{Client, ClientEvent, ClientOptions, Listen};
+    ///
+    /// let client = Client::connect(ClientOptions::new("/sse/ticks"));
+    /// let handle = client.clone();
+    /// client.on(Listen::Messages, move |event| {
+    ///     if let ClientEvent::Messages(batch) = event {
+    ///         for m in *batch {
+    ///             if m.data == "reload" {
+    ///                 // Events after this one are fetched again from the server.
+    ///                 handle.reconnect_from(&m.last_event_id);
+    ///                 return;
+    ///             }
+    ///         }
+    ///     }
+    /// });
+    /// ```
+    pub fn reconnect_from(&self, last_event_id: &str) {
+        self.restart(Some(last_event_id));
+    }
+
+    fn restart(&self, last_event_id: Option<&str>) {
         {
             let mut state = self.shared.state.borrow_mut();
             let state = &mut *state;
+            if let Some(id) = last_event_id {
+                state.last_event_id.clear();
+                state.last_event_id.push_str(id);
+            }
             end_connection(state, now_ms());
             state.policy = new_policy(&state.options, &state.last_event_id);
             state.browser_retrying = false;
@@ -729,6 +777,10 @@ fn make_sink(shared: &Rc<Shared>, generation: u64) -> Sink {
         let Some(shared) = weak.upgrade() else {
             return false;
         };
+        if let TransportUpdate::ChunkEnd = update {
+            flush_chunk(&shared);
+            return shared.alive.get() && shared.state.borrow().generation == generation;
+        }
         if !shared.alive.get() || shared.state.borrow().generation != generation {
             return false;
         }
@@ -757,6 +809,8 @@ fn error_for(kind: ErrorKind, outcome: Outcome, attempt: u32) -> ClientError {
 fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
     let mut notes = Vec::new();
     let mut needs_pump = false;
+    // The ID of a done sentinel: it is not delivered, but it is the stream's last event ID.
+    let mut sentinel_id = None;
     {
         let mut state = shared.state.borrow_mut();
         let state = &mut *state;
@@ -785,25 +839,29 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
             TransportUpdate::Bytes(count) => {
                 state.metrics.bytes += count as u64;
                 state.policy.handle_bytes(now);
+                shared.in_chunk.set(true);
             }
+            TransportUpdate::ChunkEnd => shared.in_chunk.set(false),
             TransportUpdate::Frame(Frame::Event(event)) => {
-                if event.last_event_id != state.last_event_id {
-                    state.last_event_id.clear();
-                    state.last_event_id.push_str(event.last_event_id);
-                    state.policy.handle_event_id(event.last_event_id);
-                }
+                // The last event ID moves when an event is delivered (see `deliver`), not
+                // here: a listener that reconnects halfway through a chunk must resume from
+                // the last event it saw, not from the end of the chunk.
                 if state.options.done_sentinel.as_deref() == Some(event.data) {
                     // A clean, deliberate end: no error, no reconnect.
                     state.policy.handle_close();
                     needs_pump = true;
+                    sentinel_id = Some(event.last_event_id.to_owned());
                 } else {
                     state.metrics.messages += 1;
                     state.metrics.last_event_at_ms = Some(now);
-                    notes.push(Note::Message(MessageEvent {
-                        event_type: event.event_type.to_owned(),
-                        data: event.data.to_owned(),
-                        last_event_id: event.last_event_id.to_owned(),
-                    }));
+                    notes.push(Note::Message(
+                        MessageEvent {
+                            event_type: event.event_type.to_owned(),
+                            data: event.data.to_owned(),
+                            last_event_id: event.last_event_id.to_owned(),
+                        },
+                        state.generation,
+                    ));
                 }
             }
             TransportUpdate::Frame(Frame::Retry(ms)) => {
@@ -853,9 +911,31 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
             }
         }
     }
-    deliver(shared, notes);
+    if shared.in_chunk.get() && !needs_pump {
+        shared.pending.borrow_mut().append(&mut notes);
+        return;
+    }
+    // The chunk ended, or something needs the policy (which may close the client): what
+    // waited is delivered first, in stream order.
+    shared.in_chunk.set(false);
+    let mut all = std::mem::take(&mut *shared.pending.borrow_mut());
+    all.append(&mut notes);
+    deliver(shared, all);
+    if let Some(id) = sentinel_id {
+        set_last_event_id(&mut shared.state.borrow_mut(), &id);
+    }
     if needs_pump {
         pump(shared);
+    }
+}
+
+/// Delivers what waited for the end of a chunk. Called by the sink even for a connection that
+/// was replaced meanwhile: its events arrived before the replacement and must not be lost.
+fn flush_chunk(shared: &Rc<Shared>) {
+    shared.in_chunk.set(false);
+    let pending = std::mem::take(&mut *shared.pending.borrow_mut());
+    if !pending.is_empty() {
+        deliver(shared, pending);
     }
 }
 
@@ -900,42 +980,99 @@ fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<
 }
 
 /// Calls the listeners for each note, with no borrow held (listeners may call the client).
+/// Runs of consecutive messages go to [`Listen::Messages`] listeners in one call.
 fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
-    for note in notes {
+    let mut notes = notes.into_iter().peekable();
+    let mut run: Vec<MessageEvent> = Vec::new();
+    while let Some(note) = notes.next() {
         if !shared.alive.get() {
             return;
         }
-        if let Note::Message(message) = &note {
-            shared
-                .listeners
-                .borrow_mut()
-                .streams
-                .retain(|s| s.unbounded_send(message.clone()).is_ok());
-        }
-        if let Note::Close = note {
-            // Streams end when the client closes.
-            shared.listeners.borrow_mut().streams.clear();
-        }
-        let event = match &note {
-            Note::Open(info) => ClientEvent::Open(info),
-            Note::Message(message) => ClientEvent::Message(message),
-            Note::Retry(ms) => ClientEvent::Retry(*ms),
-            Note::Comment(text) => ClientEvent::Comment(text),
-            Note::Status(status) => ClientEvent::Status(*status),
-            Note::Error(error) => ClientEvent::Error(error),
-            Note::Close => ClientEvent::Close,
+        let Note::Message(message, generation) = note else {
+            deliver_one(shared, note);
+            continue;
         };
-        let targets: Vec<Callback> = shared
-            .listeners
-            .borrow()
-            .entries
-            .iter()
-            .filter(|(_, listen, _)| matches_listen(listen, &event))
-            .map(|(_, _, callback)| callback.clone())
-            .collect();
-        for callback in targets {
-            callback(&event);
+        run.push(message);
+        if matches!(notes.peek(), Some(Note::Message(_, next)) if *next == generation) {
+            continue;
         }
+        let messages = std::mem::take(&mut run);
+        let current = || shared.alive.get() && shared.state.borrow().generation == generation;
+        // Per-event listeners first, event by event, each event moving the last event ID as
+        // it is delivered. A listener that closes or reconnects the client ends this
+        // connection: its remaining events are dropped, and nobody sees them.
+        let mut delivered = 0;
+        for message in &messages {
+            if !current() {
+                break;
+            }
+            set_last_event_id(&mut shared.state.borrow_mut(), &message.last_event_id);
+            let event = ClientEvent::Message(message);
+            for callback in targets(shared, |listen| matches_listen(listen, &event)) {
+                if !current() {
+                    break;
+                }
+                callback(&event);
+            }
+            delivered += 1;
+        }
+        let messages = &messages[..delivered];
+        if messages.is_empty() {
+            continue;
+        }
+        shared
+            .listeners
+            .borrow_mut()
+            .streams
+            .retain(|s| messages.iter().all(|m| s.unbounded_send(m.clone()).is_ok()));
+        // Then batch listeners, with the whole run at once.
+        for callback in targets(shared, |listen| matches!(listen, Listen::Messages)) {
+            if !current() {
+                break;
+            }
+            callback(&ClientEvent::Messages(messages));
+        }
+    }
+}
+
+/// Moves the last event ID (what a reconnect resumes from) to `id`.
+fn set_last_event_id(state: &mut State, id: &str) {
+    if state.last_event_id != id {
+        state.last_event_id.clear();
+        state.last_event_id.push_str(id);
+        state.policy.handle_event_id(id);
+    }
+}
+
+/// The callbacks of the listeners `wanted` selects, cloned so that none is borrowed while
+/// they run.
+fn targets(shared: &Shared, wanted: impl Fn(&Listen) -> bool) -> Vec<Callback> {
+    shared
+        .listeners
+        .borrow()
+        .entries
+        .iter()
+        .filter(|(_, listen, _)| wanted(listen))
+        .map(|(_, _, callback)| callback.clone())
+        .collect()
+}
+
+fn deliver_one(shared: &Rc<Shared>, note: Note) {
+    if let Note::Close = note {
+        // Streams end when the client closes.
+        shared.listeners.borrow_mut().streams.clear();
+    }
+    let event = match &note {
+        Note::Open(info) => ClientEvent::Open(info),
+        Note::Message(message, _) => ClientEvent::Message(message),
+        Note::Retry(ms) => ClientEvent::Retry(*ms),
+        Note::Comment(text) => ClientEvent::Comment(text),
+        Note::Status(status) => ClientEvent::Status(*status),
+        Note::Error(error) => ClientEvent::Error(error),
+        Note::Close => ClientEvent::Close,
+    };
+    for callback in targets(shared, |listen| matches_listen(listen, &event)) {
+        callback(&event);
     }
 }
 

@@ -108,6 +108,7 @@ impl EventSourceConnection {
                             last_event_id: &last_event_id,
                         })));
                     }
+                    on_message(TransportUpdate::ChunkEnd);
                 }),
             ));
         }

@@ -273,16 +273,13 @@ async fn run(
         let Some(value) = chunk.value else { continue };
         buffer.resize(value.length() as usize, 0);
         value.copy_to(&mut buffer);
-        if !sink(TransportUpdate::Bytes(buffer.len())) {
-            let _ = reader.cancel();
-            return Ok(());
-        }
-        let mut wanted = true;
+        let mut wanted = sink(TransportUpdate::Bytes(buffer.len()));
         let fed = parser.feed(&buffer, |frame| {
             if wanted {
                 wanted = sink(TransportUpdate::Frame(frame));
             }
         });
+        wanted &= sink(TransportUpdate::ChunkEnd);
         if !wanted {
             let _ = reader.cancel();
             return Ok(());

@@ -25,9 +25,13 @@ pub(crate) enum TransportUpdate<'a> {
     /// The EventSource opened (it cannot see status or headers).
     Opened,
     /// This many bytes (or, for EventSource, data characters) arrived: the connection is alive.
+    /// Starts a chunk: the frames up to [`TransportUpdate::ChunkEnd`] came from these bytes.
     Bytes(usize),
     /// A parsed frame.
     Frame(Frame<'a>),
+    /// The frames of the chunk that `Bytes` started have all been reported. Sent after every
+    /// `Bytes`, even when the sink answered `false` meanwhile.
+    ChunkEnd,
     /// The body ended normally.
     Ended,
     /// The connection failed; the transport stops.

@@ -205,3 +205,108 @@ async fn a_listener_may_close_the_client_from_inside_a_callback() {
     assert_eq!(*seen.borrow(), ids_upto(3));
     wait_for_server(&session, |s| s.open == 0).await;
 }
+
+/// 60 events at once: the server writes them back to back, so chunks hold many events.
+fn burst_url(session: &str) -> String {
+    url(&format!(
+        "/sse/ticks?count=60&interval_ms=0&session={session}"
+    ))
+}
+
+#[wasm_bindgen_test]
+async fn batch_listeners_get_every_event_once_in_order_and_agree_with_per_event_ones() {
+    let session = session("batch");
+    let client = Client::connect(ClientOptions::new(burst_url(&session)));
+    let batched = Rc::new(RefCell::new(Vec::new()));
+    let calls = Rc::new(Cell::new(0u32));
+    let per_event = Rc::new(RefCell::new(Vec::new()));
+    let (sink, count) = (batched.clone(), calls.clone());
+    client.on(Listen::Messages, move |e| {
+        if let ClientEvent::Messages(batch) = e {
+            assert!(!batch.is_empty(), "no empty batches");
+            count.set(count.get() + 1);
+            sink.borrow_mut()
+                .extend(batch.iter().map(|m| m.last_event_id.clone()));
+        }
+    });
+    let sink = per_event.clone();
+    client.on(Listen::AnyEvent, move |e| {
+        if let ClientEvent::Message(m) = e {
+            sink.borrow_mut().push(m.last_event_id.clone());
+        }
+    });
+    for _ in 0..200 {
+        if client.status() == Status::Closed {
+            break;
+        }
+        sleep(25).await;
+    }
+    assert_eq!(
+        client.status(),
+        Status::Closed,
+        "the 204 after the last event closes"
+    );
+    assert_eq!(*batched.borrow(), ids_upto(60));
+    assert_eq!(*per_event.borrow(), ids_upto(60));
+    log(&format!("60 events in {} batch calls", calls.get()));
+    assert!(calls.get() <= 60);
+}
+
+#[wasm_bindgen_test]
+async fn a_listener_that_reconnects_mid_chunk_resumes_from_the_event_it_saw() {
+    // Events are delivered after their whole chunk is parsed: the ID a reconnect resumes from
+    // must still be the listener's event, not the chunk's last (that would lose events).
+    let session = session("reconnect-mid-chunk");
+    let client = Client::connect(ClientOptions::new(burst_url(&session)));
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (sink, handle, done) = (seen.clone(), client.clone(), Rc::new(Cell::new(false)));
+    let once = done.clone();
+    client.on(Listen::AnyEvent, move |e| {
+        if let ClientEvent::Message(m) = e {
+            sink.borrow_mut().push(m.last_event_id.clone());
+            if m.last_event_id == "5" && !once.replace(true) {
+                handle.reconnect();
+            }
+        }
+    });
+    for _ in 0..200 {
+        if client.status() == Status::Closed {
+            break;
+        }
+        sleep(25).await;
+    }
+    assert!(done.get());
+    assert_eq!(*seen.borrow(), ids_upto(60), "nothing lost, nothing twice");
+    let stats = wait_for_server(&session, |s| s.open == 0).await;
+    assert_eq!(stats.last_event_ids.get(1), Some(&Some("5".to_owned())));
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_listener_may_resume_from_where_it_stopped() {
+    let session = session("batch-resume");
+    let client = Client::connect(ClientOptions::new(burst_url(&session)));
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (sink, handle, done) = (seen.clone(), client.clone(), Rc::new(Cell::new(false)));
+    let once = done.clone();
+    client.on(Listen::Messages, move |e| {
+        if let ClientEvent::Messages(batch) = e {
+            for m in *batch {
+                sink.borrow_mut().push(m.last_event_id.clone());
+                if m.last_event_id == "5" && !once.replace(true) {
+                    handle.reconnect_from(&m.last_event_id);
+                    return;
+                }
+            }
+        }
+    });
+    for _ in 0..200 {
+        if client.status() == Status::Closed {
+            break;
+        }
+        sleep(25).await;
+    }
+    assert!(done.get());
+    assert_eq!(*seen.borrow(), ids_upto(60), "nothing lost, nothing twice");
+    let stats = wait_for_server(&session, |s| s.open == 0).await;
+    assert_eq!(stats.last_event_ids.get(1), Some(&Some("5".to_owned())));
+}

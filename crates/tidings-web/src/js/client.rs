@@ -1,203 +1,19 @@
-//! The `#[wasm_bindgen]` surface wrapped by the `tidings` npm package.
-//!
-//! Deliberately low-level: callbacks receive plain strings and numbers where possible, and the
-//! TypeScript layer builds the objects its users see. Options arrive as a plain JS object and
-//! are read with `Reflect` rather than serde, which keeps the wasm small.
+//! `Client`: the full client for the npm `connect` and `stream`.
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use std::cell::RefCell;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, Uint32Array};
 use tidings_core::policy::{Config as PolicyConfig, Jitter};
-use tidings_core::{Frame, Limits, ParseError, Parser};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::batch::Batch;
+use super::{js_error, set};
 use crate::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
     Listen, ListenerId, Transport, live_handles,
 };
-
-fn parse_error_kind(error: &ParseError) -> &'static str {
-    match error {
-        ParseError::LineTooLong { .. } => "line-too-long",
-        ParseError::EventTooLarge { .. } => "event-too-large",
-        _ => "too-large",
-    }
-}
-
-fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
-}
-
-/// Builds a JS `Error` whose `kind` property names the failure.
-fn js_error(kind: &str, message: &str) -> JsValue {
-    let error: JsValue = js_sys::Error::new(message).into();
-    set(&error, "kind", kind);
-    error
-}
-
-/// Record kinds of the table [`JsParser::feed`] returns; each kind is followed by its words.
-mod record {
-    /// `[EVENT, n]`: an event whose data is the next `n` UTF-16 code units of the text.
-    pub const EVENT: u32 = 0;
-    /// `[TYPE, n]`: the next `n` code units are the type of the events that follow.
-    pub const TYPE: u32 = 1;
-    /// `[ID, n]`: the next `n` code units are the last event ID of the events that follow.
-    pub const ID: u32 = 2;
-    /// `[COMMENT, n]`: a comment, the next `n` code units.
-    pub const COMMENT: u32 = 3;
-    /// `[RETRY, low, high]`: a reconnection time in ms, `high * 2^32 + low`.
-    pub const RETRY: u32 = 4;
-    /// `[ERROR]` (always last): parsing stopped; `takeError()` returns the error.
-    pub const ERROR: u32 = 5;
-}
-
-/// The UTF-16 length of `text`, i.e. its JS `length`.
-fn utf16_len(text: &str) -> u32 {
-    let n = if text.is_ascii() {
-        text.len()
-    } else {
-        text.chars().map(char::len_utf16).sum()
-    };
-    n as u32
-}
-
-/// The frames of one `feed`, encoded for a single crossing of the boundary: all text in one
-/// string, and a table of records (see [`record`]) saying how to cut it.
-#[derive(Default)]
-struct Batch {
-    text: String,
-    records: Vec<u32>,
-    /// Type and last event ID of the previous event of this batch (a batch starts from
-    /// `message` and the empty ID, so each batch is self-contained on the JS side).
-    event_type: String,
-    id: String,
-}
-
-impl Batch {
-    fn start(&mut self) {
-        self.text.clear();
-        self.records.clear();
-        self.event_type.clear();
-        self.event_type.push_str("message");
-        self.id.clear();
-    }
-
-    fn push_text(&mut self, kind: u32, text: &str) {
-        self.records.push(kind);
-        self.records.push(utf16_len(text));
-        self.text.push_str(text);
-    }
-
-    fn push(&mut self, frame: Frame<'_>) {
-        match frame {
-            Frame::Event(event) => {
-                if event.event_type != self.event_type {
-                    self.push_text(record::TYPE, event.event_type);
-                    self.event_type.clear();
-                    self.event_type.push_str(event.event_type);
-                }
-                if event.last_event_id != self.id {
-                    self.push_text(record::ID, event.last_event_id);
-                    self.id.clear();
-                    self.id.push_str(event.last_event_id);
-                }
-                self.push_text(record::EVENT, event.data);
-            }
-            Frame::Retry(ms) => {
-                self.records
-                    .extend([record::RETRY, ms as u32, (ms >> 32) as u32]);
-            }
-            Frame::Comment(text) => self.push_text(record::COMMENT, text),
-        }
-    }
-}
-
-/// A `text/event-stream` parser driven from JS, delivering frames in batches.
-///
-/// `feed(bytes)` parses a chunk and returns a `Uint32Array` of records (see the `record`
-/// kinds in the source); when it is not empty, `takeText()` returns the one string the
-/// records cut up, and after an `ERROR` record `takeError()` returns the error. One
-/// crossing per chunk instead of one call and three decoded strings per event.
-#[wasm_bindgen(js_name = Parser)]
-pub struct JsParser {
-    parser: Parser,
-    batch: Batch,
-    error: Option<ParseError>,
-}
-
-#[wasm_bindgen(js_class = Parser)]
-impl JsParser {
-    /// Creates a parser. `max_line_len` and `max_event_size` (bytes) default to the core's
-    /// [`Limits::default`].
-    #[wasm_bindgen(constructor)]
-    pub fn new(max_line_len: Option<u32>, max_event_size: Option<u32>) -> JsParser {
-        let defaults = Limits::default();
-        let parser = Parser::with_limits(Limits {
-            max_line_len: max_line_len.map_or(defaults.max_line_len, |n| n as usize),
-            max_event_size: max_event_size.map_or(defaults.max_event_size, |n| n as usize),
-        });
-        JsParser {
-            parser,
-            batch: Batch::default(),
-            error: None,
-        }
-    }
-
-    /// Feeds bytes; returns the records of the frames they completed, in order. A
-    /// `line-too-long` or `event-too-large` failure ends the table with an `ERROR` record.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<u32> {
-        let batch = &mut self.batch;
-        batch.start();
-        if let Err(error) = self.parser.feed(bytes, |frame| batch.push(frame)) {
-            batch.records.push(record::ERROR);
-            self.error = Some(error);
-        }
-        core::mem::take(&mut batch.records)
-    }
-
-    /// Feeds text (encoded to UTF-8 by wasm-bindgen on the way in).
-    #[wasm_bindgen(js_name = feedText)]
-    pub fn feed_text(&mut self, text: &str) -> Vec<u32> {
-        self.feed(text.as_bytes())
-    }
-
-    /// The text of the last `feed`'s records (once).
-    #[wasm_bindgen(js_name = takeText)]
-    pub fn take_text(&mut self) -> String {
-        core::mem::take(&mut self.batch.text)
-    }
-
-    /// The error of the last `feed`'s `ERROR` record (once): an `Error` whose `kind` is
-    /// `line-too-long` or `event-too-large`; `undefined` if none.
-    #[wasm_bindgen(js_name = takeError)]
-    pub fn take_error(&mut self) -> JsValue {
-        self.error.take().map_or(JsValue::UNDEFINED, |e| {
-            js_error(parse_error_kind(&e), &e.to_string())
-        })
-    }
-
-    /// End of stream: the pending event is discarded.
-    pub fn finish(&mut self) {
-        self.parser.finish();
-    }
-
-    /// Prepares for a new connection; keeps the last event ID.
-    pub fn reset(&mut self) {
-        self.parser.reset();
-    }
-
-    /// The last event ID (persists across events and resets).
-    #[wasm_bindgen(getter, js_name = lastEventId)]
-    pub fn last_event_id(&self) -> String {
-        self.parser.last_event_id().to_owned()
-    }
-
-    /// Seeds the last event ID.
-    #[wasm_bindgen(setter, js_name = lastEventId)]
-    pub fn set_last_event_id(&mut self, id: &str) {
-        self.parser.set_last_event_id(id);
-    }
-}
 
 fn get(object: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(object, &JsValue::from_str(key))
@@ -395,10 +211,12 @@ fn error_to_js(error: &ClientError) -> JsValue {
 
 /// The full client: reconnects, policy, typed errors, metrics.
 ///
-/// `on(kind, eventType, callback)` with `kind` one of `event` (callback gets
-/// `(type, data, lastEventId)`; `eventType` `"*"` for all), `open` (`(status, headers, attempt)`),
-/// `error` (an `Error` with `kind`, `willRetry`, `attempt`, `delay`, HTTP details), `status`
-/// (`(status)`), `retry` (`(ms)`), `comment` (`(text)`), `close` (`()`).
+/// `on(kind, eventType, callback)` with `kind` one of `batch` (`(records, text)`: every event
+/// of one chunk at once, in the format of `batch.rs`; what the npm package uses), `event`
+/// (`(type, data, lastEventId)` per event; `eventType` `"*"` for all), `open`
+/// (`(status, headers, attempt)`), `error` (an `Error` with `kind`, `willRetry`, `attempt`,
+/// `delay`, HTTP details), `status` (`(status)`), `retry` (`(ms)`), `comment` (`(text)`),
+/// `close` (`()`).
 #[wasm_bindgen(js_name = Client)]
 pub struct JsClient {
     client: Client,
@@ -417,6 +235,7 @@ impl JsClient {
     /// Adds a listener; returns its id for `off`.
     pub fn on(&self, kind: &str, event_type: Option<String>, callback: Function) -> u32 {
         let listen = match kind {
+            "batch" => Listen::Messages,
             "open" => Listen::Open,
             "error" => Listen::Error,
             "status" => Listen::Status,
@@ -428,10 +247,26 @@ impl JsClient {
                 _ => Listen::AnyEvent,
             },
         };
+        // Reused for every batch of this listener; emptied before the call into JS.
+        let batch = RefCell::new(Batch::default());
         let id = self.client.on(listen, move |event| {
             let null = &JsValue::NULL;
             // A throwing user callback must not break delivery to the others.
             let _ = match event {
+                ClientEvent::Messages(messages) => {
+                    let (records, text) = {
+                        let mut batch = batch.borrow_mut();
+                        batch.start();
+                        for m in *messages {
+                            batch.push_event(&m.event_type, &m.data, &m.last_event_id);
+                        }
+                        (
+                            Uint32Array::from(batch.records.as_slice()),
+                            JsValue::from_str(&batch.text),
+                        )
+                    };
+                    callback.call2(null, &records, &text)
+                }
                 ClientEvent::Message(m) => callback.call3(
                     null,
                     &m.event_type.as_str().into(),
@@ -466,9 +301,14 @@ impl JsClient {
         self.client.close();
     }
 
-    /// Reconnects now with a fresh backoff (also reopens a closed client).
-    pub fn reconnect(&self) {
-        self.client.reconnect();
+    /// Reconnects now with a fresh backoff (also reopens a closed client), resuming from
+    /// `lastEventId` when given: the TS layer passes the ID of the last event it delivered,
+    /// which inside a batch is behind the client's (see `Client::reconnect_from`).
+    pub fn reconnect(&self, last_event_id: Option<String>) {
+        match last_event_id {
+            Some(id) => self.client.reconnect_from(&id),
+            None => self.client.reconnect(),
+        }
     }
 
     /// `connecting`, `open`, `reconnecting` or `closed`.

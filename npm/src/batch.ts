@@ -1,0 +1,84 @@
+/**
+ * Decoder of the batch format in which the wasm side hands over the frames of one chunk: one
+ * string with every frame's text, plus a `Uint32Array` of records saying how to cut it. The
+ * encoder is `crates/tidings-web/src/js/batch.rs`; the record kinds must match.
+ *
+ * One crossing per chunk instead of one per event matters: in Chromium a call into JS with
+ * three freshly decoded strings costs far more than parsing a small event.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+const EVENT = 0; // [EVENT, n]: an event, its data the next n UTF-16 units of the text
+const TYPE = 1; // [TYPE, n]: the type of the events that follow
+const ID = 2; // [ID, n]: the last event ID of the events that follow
+const COMMENT = 3; // [COMMENT, n]
+const RETRY = 4; // [RETRY, low, high]: ms = high * 2^32 + low
+/** `[ERROR]`, always the last record: the parser stopped. */
+export const ERROR = 5;
+
+/** What a batch is delivered to. */
+export interface BatchHandlers {
+  /** An event; `type` is `undefined` for the default type `message`. */
+  event(type: string | undefined, data: string, lastEventId: string): void;
+  /** A comment line. */
+  comment?(text: string): void;
+  /** A `retry:` field, in ms. */
+  retry?(ms: number): void;
+}
+
+/**
+ * Delivers a batch's frames in order. A handler that throws does not stop the rest of the
+ * batch: its exception is dropped (callers that must report it catch inside their handler).
+ * Each batch starts from type `message` and an empty last event ID.
+ *
+ * @internal
+ */
+export function deliverBatch(records: Uint32Array, text: string, on: BatchHandlers): void {
+  const n = records.length;
+  let i = 0;
+  let pos = 0;
+  let type: string | undefined;
+  let lastEventId = '';
+  for (;;) {
+    try {
+      while (i < n) {
+        const kind = records[i];
+        if (kind === EVENT) {
+          const end = pos + records[i + 1];
+          const data = text.substring(pos, end);
+          pos = end;
+          i += 2;
+          on.event(type, data, lastEventId);
+        } else if (kind === TYPE) {
+          const end = pos + records[i + 1];
+          const value = text.substring(pos, end);
+          type = value === 'message' ? undefined : value;
+          pos = end;
+          i += 2;
+        } else if (kind === ID) {
+          const end = pos + records[i + 1];
+          lastEventId = text.substring(pos, end);
+          pos = end;
+          i += 2;
+        } else if (kind === COMMENT) {
+          const end = pos + records[i + 1];
+          const comment = text.substring(pos, end);
+          pos = end;
+          i += 2;
+          on.comment?.(comment);
+        } else if (kind === RETRY) {
+          const ms = records[i + 2] * 4294967296 + records[i + 1];
+          i += 3;
+          on.retry?.(ms);
+        } else {
+          i = n; // ERROR
+        }
+      }
+      return;
+    } catch {
+      // Dropped; `i` is already past the record whose handler threw.
+    }
+  }
+}
