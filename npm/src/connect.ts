@@ -17,9 +17,9 @@ export type HeadersOption =
 
 /** Reconnect policy. Every field is optional; defaults in brackets. */
 export interface RetryOptions {
-  /** Backoff of the first retry, ms [1000]. */
+  /** Backoff of the first retry, ms [3000]; with full jitter the first retry comes after 0–3 s. */
   initialDelay?: number;
-  /** Cap on the backoff, ms [30000]. The server's `retry:` and `Retry-After` may exceed it. */
+  /** Cap on the backoff, ms [10000]. The server's `retry:` and `Retry-After` may exceed it. */
   maxDelay?: number;
   /** Growth per retry [2]. */
   multiplier?: number;

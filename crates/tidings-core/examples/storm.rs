@@ -1,8 +1,8 @@
 //! Reconnect storm: 10,000 clients on a simulated clock, each driving the real [`Policy`],
 //! lose their connection when the server restarts at t = 0. The server answers `503` until
 //! it is back (t = 5 s by default), then accepts. Counts connection attempts per 100 ms window
-//! for tidings' default policy (exponential backoff, full jitter) and for fixed-delay policies
-//! (no jitter), and writes an SVG plot.
+//! for tidings' default policy (exponential backoff, full jitter), its earlier default, and
+//! fixed-delay policies (no jitter), and writes an SVG plot. `--explore` prints other tunings.
 //!
 //! ```text
 //! cargo run --release -p tidings-core --example storm -- [--clients N] [--down-ms MS] [--svg PATH]
@@ -242,13 +242,21 @@ fn main() {
     let scenarios = [
         Scenario {
             name: "tidings-full-jitter",
-            label: "tidings default (1 s doubling to 30 s, full jitter)",
+            label: "tidings default (3 s doubling to 10 s, full jitter)",
             config: Config::default(),
+        },
+        Scenario {
+            name: "earlier-default",
+            label: "tidings' earlier default (1 s doubling to 30 s, full jitter)",
+            config: Config::default()
+                .with_initial_delay_ms(1_000)
+                .with_max_delay_ms(30_000),
         },
         Scenario {
             name: "fixed-1s",
             label: "fixed 1 s delay, no jitter",
             config: Config::default()
+                .with_initial_delay_ms(1_000)
                 .with_multiplier(1)
                 .with_jitter(Jitter::None),
         },
@@ -287,24 +295,31 @@ fn main() {
     json.push_str("\n ]\n}");
     println!("{json}");
     if explore {
+        // Full jitter unless said; "first retry within A" = initial backoff A.
+        let tuning = |initial_ms: u64, cap_ms: u64| {
+            Config::default()
+                .with_initial_delay_ms(initial_ms)
+                .with_max_delay_ms(cap_ms)
+        };
         let alternatives = [
-            ("equal jitter", Config::default().with_jitter(Jitter::Equal)),
             (
-                "full jitter, cap 5 s",
-                Config::default().with_max_delay_ms(5_000),
+                "1 s doubling, cap 30 s (earlier default)",
+                tuning(1_000, 30_000),
             ),
             (
-                "full jitter, cap 10 s",
-                Config::default().with_max_delay_ms(10_000),
+                "1 s, equal jitter, cap 30 s",
+                tuning(1_000, 30_000).with_jitter(Jitter::Equal),
             ),
+            ("1 s doubling, cap 5 s", tuning(1_000, 5_000)),
+            ("1 s doubling, cap 10 s", tuning(1_000, 10_000)),
+            ("2 s doubling, cap 5 s", tuning(2_000, 5_000)),
+            ("3 s doubling, cap 6 s", tuning(3_000, 6_000)),
+            ("3 s doubling, cap 10 s (default)", tuning(3_000, 10_000)),
+            ("3 s doubling, cap 30 s", tuning(3_000, 30_000)),
+            ("4 s doubling, cap 8 s", tuning(4_000, 8_000)),
+            ("5 s doubling, cap 10 s", tuning(5_000, 10_000)),
             (
-                "full jitter, first retry within 5 s, cap 10 s",
-                Config::default()
-                    .with_initial_delay_ms(5_000)
-                    .with_max_delay_ms(10_000),
-            ),
-            (
-                "full jitter, constant 5 s backoff",
+                "5 s constant",
                 Config::default()
                     .with_initial_delay_ms(5_000)
                     .with_multiplier(1),

@@ -65,14 +65,19 @@ pub enum Jitter {
 ///     .with_max_attempts(Some(10))
 ///     .with_idle_timeout_ms(Some(45_000))
 ///     .with_jitter(Jitter::Equal);
-/// assert_eq!(config.max_delay_ms, 30_000);
+/// assert_eq!(config.max_delay_ms, 10_000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
-    /// Backoff of the first retry of an outage. Default `1_000` ms.
+    /// Backoff of the first retry of an outage. Default `3_000` ms: with full jitter the
+    /// first retry comes after 1.5 s on average (EventSource's reconnection time is 3 s), and
+    /// when a server restart drops every client at once their first retries spread over 3 s
+    /// instead of arriving together (`examples/storm.rs` measures it).
     pub initial_delay_ms: u64,
-    /// Cap on the backoff (not on server-requested floors). Default `30_000` ms.
+    /// Cap on the backoff (not on server-requested floors). Default `10_000` ms: after a
+    /// short outage every client is back within about 10 s of the server (a 30 s cap keeps
+    /// some waiting 30 s), while a long outage still costs one attempt per ~5 s per client.
     pub max_delay_ms: u64,
     /// Backoff growth per retry; `0` and `1` mean a constant backoff. Default `2`.
     pub multiplier: u32,
@@ -106,8 +111,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            initial_delay_ms: 1_000,
-            max_delay_ms: 30_000,
+            initial_delay_ms: 3_000,
+            max_delay_ms: 10_000,
             multiplier: 2,
             jitter: Jitter::Full,
             max_attempts: None,
@@ -190,7 +195,7 @@ impl Config {
     /// use tidings_core::policy::Config;
     /// let c = Config::default();
     /// let schedule: Vec<u64> = (1..=7).map(|n| c.backoff_ms(n)).collect();
-    /// assert_eq!(schedule, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+    /// assert_eq!(schedule, [3_000, 6_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
     /// ```
     pub fn backoff_ms(&self, attempt: u32) -> u64 {
         let cap = self.max_delay_ms;

@@ -8,8 +8,30 @@ use tidings_core::policy::{
 const SSE: Option<&str> = Some("text/event-stream");
 
 /// Deterministic delays: the backoff itself.
+/// No jitter, and the 1 s / 30 s schedule the tests below were written against (independent
+/// of the defaults, which `defaults_first_retry_within_3_s_capped_at_10_s` pins).
 fn fixed() -> Config {
-    Config::default().with_jitter(Jitter::None)
+    Config::default()
+        .with_initial_delay_ms(1_000)
+        .with_max_delay_ms(30_000)
+        .with_jitter(Jitter::None)
+}
+
+#[test]
+fn defaults_first_retry_within_3_s_capped_at_10_s() {
+    let c = Config::default();
+    assert_eq!(c.jitter, Jitter::Full);
+    let schedule: Vec<u64> = (1..=5).map(|n| c.backoff_ms(n)).collect();
+    assert_eq!(schedule, [3_000, 6_000, 10_000, 10_000, 10_000]);
+    // Full jitter: the first retry after a drop lands anywhere in [0, 3 s].
+    let mut p = Policy::new(c, 7);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    let retry = p.handle_network_error(60_000);
+    let Outcome::Retry(r) = retry else {
+        panic!("{retry:?}")
+    };
+    assert!(r.delay_ms <= 3_000, "{r:?}");
 }
 
 fn expect_connect(p: &mut Policy, now: u64) -> (Option<String>, u32) {
@@ -168,7 +190,7 @@ fn full_jitter_never_goes_below_the_server_floor() {
 fn full_jitter_uses_the_whole_range() {
     let mut first = Vec::new();
     for seed in 0..2_000 {
-        let mut p = Policy::new(Config::default(), seed);
+        let mut p = Policy::new(fixed().with_jitter(Jitter::Full), seed);
         first.push(delays(&mut p, 1)[0]);
     }
     let low = first.iter().filter(|&&d| d < 100).count();
@@ -209,7 +231,7 @@ fn different_seeds_give_different_schedules() {
 
 #[test]
 fn injected_sample_controls_the_next_delay_only() {
-    let mut p = Policy::new(Config::default(), 7);
+    let mut p = Policy::new(fixed().with_jitter(Jitter::Full), 7);
     expect_connect(&mut p, 0);
     p.handle_random(1_000); // 1_000 % 1_001 = the full backoff
     assert_eq!(retry_of(p.handle_network_error(0)).delay_ms, 1_000);
@@ -221,7 +243,12 @@ fn injected_sample_controls_the_next_delay_only() {
     // draw, as a fresh policy whose first backoff equals the third one (4 s) shows.
     expect_connect(&mut p, 2_000);
     let third = retry_of(p.handle_network_error(2_000)).delay_ms;
-    let mut fresh = Policy::new(Config::default().with_initial_delay_ms(4_000), 7);
+    let mut fresh = Policy::new(
+        fixed()
+            .with_jitter(Jitter::Full)
+            .with_initial_delay_ms(4_000),
+        7,
+    );
     expect_connect(&mut fresh, 0);
     assert_eq!(retry_of(fresh.handle_network_error(0)).delay_ms, third);
 }
@@ -1038,14 +1065,15 @@ fn simulation_full_jitter_spreads_a_restart_herd() {
     // Fixed delay: everybody reconnects in the same instant.
     assert_eq!(peak(&fixed_delay), clients as u32);
     assert_eq!(fixed_delay.len(), 1);
-    // Full jitter: [0, 1000] ms -> ~1,000 per 100 ms bucket over 10 buckets.
-    assert!(jittered.len() >= 10, "{jittered:?}");
+    // Full jitter over the default first backoff: [0, 3000] ms -> ~333 per 100 ms bucket
+    // over 30 buckets.
+    assert!(jittered.len() >= 30, "{jittered:?}");
     assert!(
-        peak(&jittered) < 1_200,
+        peak(&jittered) < 420,
         "peak {} in {jittered:?}",
         peak(&jittered)
     );
-    assert!(jittered.keys().all(|&b| b <= 10));
+    assert!(jittered.keys().all(|&b| b <= 30));
     let total: u32 = jittered.values().sum();
     assert_eq!(total, clients as u32);
 }
@@ -1081,8 +1109,8 @@ fn simulation_outage_then_recovery_with_many_clients() {
         }
         latest = latest.max(now);
     }
-    // With a 30 s cap, nobody waits more than one capped delay past recovery.
-    assert!(latest <= down_until + 30_000, "latest {latest}");
+    // With the 10 s cap, nobody waits more than one capped delay past recovery.
+    assert!(latest <= down_until + 10_000, "latest {latest}");
 }
 
 // ----- property test -----
