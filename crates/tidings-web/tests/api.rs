@@ -206,6 +206,16 @@ async fn a_listener_may_close_the_client_from_inside_a_callback() {
     wait_for_server(&session, |s| s.open == 0).await;
 }
 
+/// Waits (at most 5 s) for the client to close.
+async fn wait_until_closed(client: &Client) {
+    for _ in 0..200 {
+        if client.status() == Status::Closed {
+            break;
+        }
+        sleep(25).await;
+    }
+}
+
 /// 60 events at once: the server writes them back to back, so chunks hold many events.
 fn burst_url(session: &str) -> String {
     url(&format!(
@@ -235,12 +245,7 @@ async fn batch_listeners_get_every_event_once_in_order_and_agree_with_per_event_
             sink.borrow_mut().push(m.last_event_id.clone());
         }
     });
-    for _ in 0..200 {
-        if client.status() == Status::Closed {
-            break;
-        }
-        sleep(25).await;
-    }
+    wait_until_closed(&client).await;
     assert_eq!(
         client.status(),
         Status::Closed,
@@ -269,16 +274,10 @@ async fn a_listener_that_reconnects_mid_chunk_resumes_from_the_event_it_saw() {
             }
         }
     });
-    for _ in 0..200 {
-        if client.status() == Status::Closed {
-            break;
-        }
-        sleep(25).await;
-    }
+    wait_until_closed(&client).await;
     assert!(done.get());
-    assert_eq!(*seen.borrow(), ids_upto(60), "nothing lost, nothing twice");
-    let stats = wait_for_server(&session, |s| s.open == 0).await;
-    assert_eq!(stats.last_event_ids.get(1), Some(&Some("5".to_owned())));
+    let seen = seen.borrow().clone();
+    assert_resumed_from_5(&session, &seen).await;
 }
 
 #[wasm_bindgen_test]
@@ -299,14 +298,15 @@ async fn a_batch_listener_may_resume_from_where_it_stopped() {
             }
         }
     });
-    for _ in 0..200 {
-        if client.status() == Status::Closed {
-            break;
-        }
-        sleep(25).await;
-    }
+    wait_until_closed(&client).await;
     assert!(done.get());
-    assert_eq!(*seen.borrow(), ids_upto(60), "nothing lost, nothing twice");
-    let stats = wait_for_server(&session, |s| s.open == 0).await;
+    let seen = seen.borrow().clone();
+    assert_resumed_from_5(&session, &seen).await;
+}
+
+/// Both resume tests: every event once, in order, and the second request resumed from `5`.
+async fn assert_resumed_from_5(session: &str, seen: &[String]) {
+    assert_eq!(seen, ids_upto(60), "nothing lost, nothing twice");
+    let stats = wait_for_server(session, |s| s.open == 0).await;
     assert_eq!(stats.last_event_ids.get(1), Some(&Some("5".to_owned())));
 }
