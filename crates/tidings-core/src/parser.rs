@@ -715,7 +715,27 @@ impl Parser {
                 Some(text) => Cow::Borrowed(text),
                 None => String::from_utf8_lossy(&bytes[pos..end]),
             };
-            self.process_line(&line, on_frame)?;
+            // Fast path for the overwhelmingly common line, `data:` (with or without a
+            // space): no generic field split, and when it is the event's only data line and
+            // the blank line that ends the event follows in this chunk, the event is
+            // dispatched with its data borrowed from the chunk, never copied.
+            if let Some(value) = data_value(&line) {
+                if self.data.is_empty() {
+                    let next = match (bytes[end], bytes.get(end + 1)) {
+                        (b'\r', Some(b'\n')) => end + 2,
+                        _ => end + 1,
+                    };
+                    if let Some(b'\n' | b'\r') = bytes.get(next) {
+                        self.check_event_size(value.len())?;
+                        self.emit(value, on_frame);
+                        pos = self.skip_line_end(bytes, next);
+                        continue;
+                    }
+                }
+                self.push_data(value)?;
+            } else {
+                self.process_line(&line, on_frame)?;
+            }
             pos = self.skip_line_end(bytes, end);
         }
         Ok(())
@@ -786,24 +806,7 @@ impl Parser {
             None => (line, ""),
         };
         match field {
-            "data" => {
-                // "Append the field value to the data buffer, then append a single U+000A LINE
-                // FEED (LF) character to the data buffer." The limit applies to the data the
-                // event would carry, i.e. without this line's LF.
-                let max = self.limits.max_event_size;
-                if self.data.len().saturating_add(value.len()) > max {
-                    return Err(ParseError::EventTooLarge { limit: max });
-                }
-                let extra = bounded_growth(
-                    self.data.len(),
-                    self.data.capacity(),
-                    value.len() + 1,
-                    max.saturating_add(1),
-                );
-                self.data.reserve_exact(extra);
-                self.data.push_str(value);
-                self.data.push('\n');
-            }
+            "data" => self.push_data(value)?,
             // "Set the event type buffer to the field value."
             "event" => {
                 self.event_type.clear();
@@ -830,15 +833,37 @@ impl Parser {
         Ok(())
     }
 
+    /// §9.2.6 `data` field: "Append the field value to the data buffer, then append a single
+    /// U+000A LINE FEED (LF) character to the data buffer." The limit applies to the data the
+    /// event would carry, i.e. without this line's LF.
+    fn push_data(&mut self, value: &str) -> Result<(), ParseError> {
+        self.check_event_size(value.len())?;
+        let extra = bounded_growth(
+            self.data.len(),
+            self.data.capacity(),
+            value.len() + 1,
+            self.limits.max_event_size.saturating_add(1),
+        );
+        self.data.reserve_exact(extra);
+        self.data.push_str(value);
+        self.data.push('\n');
+        Ok(())
+    }
+
+    /// Fails if appending `more` bytes of value to the data buffer would exceed
+    /// `max_event_size`.
+    #[inline]
+    fn check_event_size(&self, more: usize) -> Result<(), ParseError> {
+        let max = self.limits.max_event_size;
+        if self.data.len().saturating_add(more) > max {
+            return Err(ParseError::EventTooLarge { limit: max });
+        }
+        Ok(())
+    }
+
     /// §9.2.6 "dispatch the event", steps 1–7.
     fn dispatch(&mut self, on_frame: &mut dyn FnMut(Frame<'_>)) {
-        // 1. "Set the last event ID string of the event source to the value of the last event
-        // ID buffer. The buffer does not get reset". Swapping is enough: while `id_pending`
-        // is false the buffer is defined to equal `last_event_id`.
-        if self.id_pending {
-            core::mem::swap(&mut self.last_event_id, &mut self.pending_id);
-            self.id_pending = false;
-        }
+        self.commit_id();
         // 2. "If the data buffer is an empty string, set the data buffer and the event type
         // buffer to the empty string and return."
         if self.data.is_empty() {
@@ -847,7 +872,33 @@ impl Parser {
         }
         // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer." (It always is.)
-        let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
+        let data = core::mem::take(&mut self.data);
+        self.emit_event(data.strip_suffix('\n').unwrap_or(&data), on_frame);
+        self.data = data;
+        // 7. "Set the data buffer and the event type buffer to the empty string."
+        clear_string(&mut self.data);
+    }
+
+    /// Dispatches an event whose data buffer would be `data` + LF, with `data` borrowed (the
+    /// data buffer is empty): steps 1 and 4–7 of "dispatch the event".
+    fn emit(&mut self, data: &str, on_frame: &mut dyn FnMut(Frame<'_>)) {
+        self.commit_id();
+        self.emit_event(data, on_frame);
+    }
+
+    /// Step 1 of "dispatch the event": "Set the last event ID string of the event source to
+    /// the value of the last event ID buffer. The buffer does not get reset". Swapping is
+    /// enough: while `id_pending` is false the buffer is defined to equal `last_event_id`.
+    #[inline]
+    fn commit_id(&mut self) {
+        if self.id_pending {
+            core::mem::swap(&mut self.last_event_id, &mut self.pending_id);
+            self.id_pending = false;
+        }
+    }
+
+    /// Steps 5–7 of "dispatch the event" for the (already trimmed) `data`.
+    fn emit_event(&mut self, data: &str, on_frame: &mut dyn FnMut(Frame<'_>)) {
         // 5–6. Type "message" unless the event type buffer is non-empty.
         let event_type = if self.event_type.is_empty() {
             "message"
@@ -859,9 +910,20 @@ impl Parser {
             data,
             last_event_id: &self.last_event_id,
         }));
-        // 7. "Set the data buffer and the event type buffer to the empty string."
-        clear_string(&mut self.data);
+        // 7. "Set [...] the event type buffer to the empty string."
         clear_string(&mut self.event_type);
+    }
+}
+
+/// The value of a `data` field line (`data`, `data:`, or `data: ` followed by the value), or
+/// `None` for any other line.
+#[inline]
+fn data_value(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("data")?;
+    match rest.strip_prefix(':') {
+        Some(value) => Some(value.strip_prefix(' ').unwrap_or(value)),
+        None if rest.is_empty() => Some(""),
+        None => None,
     }
 }
 
@@ -1202,6 +1264,84 @@ mod tests {
                 OwnedFrame::Comment("".into()),
             ]
         );
+    }
+
+    #[test]
+    fn data_value_rules() {
+        assert_eq!(data_value("data: x"), Some("x"));
+        assert_eq!(data_value("data:x"), Some("x"));
+        assert_eq!(data_value("data:  x"), Some(" x"));
+        assert_eq!(data_value("data:"), Some(""));
+        assert_eq!(data_value("data"), Some(""));
+        assert_eq!(data_value("datax: y"), None);
+        assert_eq!(data_value("dat: y"), None);
+        assert_eq!(data_value("Data: y"), None);
+        assert_eq!(data_value(" data: y"), None);
+    }
+
+    #[test]
+    fn single_line_event_fast_path_variants() {
+        let cases: [(&[u8], &str); 10] = [
+            (b"data:x\n\n", "x"),
+            (b"data\n\n", ""),
+            (b"data:\n\n", ""),
+            (b"data:  x\n\n", " x"),
+            (b"data: x\r\r", "x"),
+            (b"data: x\r\n\r\n", "x"),
+            (b"data: x\n\r\n", "x"),
+            (b"data: x\r\n\n", "x"),
+            (b"\xEF\xBB\xBFdata: x\n\n", "x"),
+            (b"data: a\xFFb\n\n", "a\u{FFFD}b"),
+        ];
+        for (input, data) in cases {
+            assert_eq!(events(input), [event("message", data, "")], "{input:?}");
+        }
+        // The event type and ID apply, then the type resets and the ID persists.
+        assert_eq!(
+            events(b"event: t\nid: 5\ndata: x\n\ndata: y\r\r"),
+            [event("t", "x", "5"), event("message", "y", "5")]
+        );
+        // A CR-only blank line right after the fast-path event, then a CRLF split by the
+        // chunk: the LF must not count as another blank line.
+        let (frames, _) = collect(&mut Parser::new(), &[b"data: a\r\r", b"\ndata: b\n", b"\n"]);
+        assert_eq!(
+            frames,
+            [event("message", "a", ""), event("message", "b", "")]
+        );
+    }
+
+    #[test]
+    fn data_line_ending_at_chunk_end_is_not_dispatched_early() {
+        for chunks in [
+            &[&b"data: x\n"[..], b"\n"][..],
+            &[b"data: x\r", b"\n\n"],
+            &[b"data: x\r", b"\r"],
+            &[b"data: x\r\n", b"data: y\n\n"],
+        ] {
+            let (frames, _) = collect(&mut Parser::new(), chunks);
+            let expected = if chunks[1].starts_with(b"data") {
+                "x\ny"
+            } else {
+                "x"
+            };
+            assert_eq!(frames, [event("message", expected, "")], "{chunks:?}");
+        }
+    }
+
+    #[test]
+    fn fast_path_event_size_limit_is_exact() {
+        let limits = Limits {
+            max_line_len: 100,
+            max_event_size: 2,
+        };
+        let (frames, error) = collect(&mut Parser::with_limits(limits), &[b"data: ab\n\n"]);
+        assert_eq!((frames, error), (vec![event("message", "ab", "")], None));
+        let (frames, error) = collect(&mut Parser::with_limits(limits), &[b"data: abc\n\n"]);
+        assert_eq!(frames, []);
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 2 }));
+        // Replacement characters count as their UTF-8 length (3 bytes).
+        let (_, error) = collect(&mut Parser::with_limits(limits), &[b"data: \xFF\n\n"]);
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 2 }));
     }
 
     #[test]
