@@ -59,6 +59,10 @@ use core::fmt;
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK, stripped once at the start of each stream.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// `data:` plus the byte after it: enough of an unfinished line to know it is a `data` field
+/// and where its value starts.
+const DATA_PREFIX: usize = 6;
+
 /// Buffers whose capacity grew past this are freed after use, so one huge event does not pin
 /// its memory for the rest of a long-lived connection.
 const RETAINED_CAPACITY: usize = 64 * 1024;
@@ -368,8 +372,18 @@ pub struct Parser {
     skip_lf: bool,
     /// Raw bytes of a line that started in an earlier chunk and has not ended yet. Kept raw
     /// (undecoded) because it may end inside a UTF-8 sequence that the next chunk completes;
-    /// decoding happens once, when the line is complete.
+    /// decoding happens once, when the line is complete. In `direct` mode it holds only the
+    /// incomplete UTF-8 sequence (at most 3 bytes) at the end of the bytes seen so far.
     line_buf: Vec<u8>,
+    /// The unfinished line is a `data:` line whose value is decoded straight into `data` as
+    /// its bytes arrive (one copy, no second pass when the line ends), instead of being
+    /// buffered raw in `line_buf`.
+    direct: bool,
+    /// In `direct` mode: the raw length of the unfinished line so far (for `max_line_len`).
+    line_len: usize,
+    /// In `direct` mode: the value already exceeds `max_event_size`, so the line can only end
+    /// in [`ParseError::EventTooLarge`] (or be discarded); `data` was dropped.
+    overflow: bool,
     /// The spec's "data buffer": every `data` value followed by LF since the last dispatch.
     data: String,
     /// The spec's "event type buffer"; empty means "message".
@@ -418,6 +432,9 @@ impl Parser {
             bom_matched: Some(0),
             skip_lf: false,
             line_buf: Vec::new(),
+            direct: false,
+            line_len: 0,
+            overflow: false,
             data: String::new(),
             event_type: String::new(),
             pending_id: String::new(),
@@ -511,6 +528,7 @@ impl Parser {
         self.bom_matched = Some(0);
         self.skip_lf = false;
         clear_bytes(&mut self.line_buf);
+        self.end_direct();
         clear_string(&mut self.data);
         clear_string(&mut self.event_type);
         self.id_pending = false;
@@ -621,6 +639,7 @@ impl Parser {
         self.failed = Some(error);
         self.skip_lf = false;
         self.line_buf = Vec::new();
+        self.end_direct();
         self.data = String::new();
         self.event_type = String::new();
         self.pending_id = String::new();
@@ -667,21 +686,25 @@ impl Parser {
         }
 
         let mut pos = 0;
-        if !self.line_buf.is_empty() {
+        if self.direct || !self.line_buf.is_empty() {
             // Finish the line that started in an earlier chunk. Only the new bytes are
             // scanned; the buffered ones are known to contain no line ending.
             let Some(end) = find_line_end(bytes) else {
                 return self.append_partial(bytes);
             };
             self.append_partial(&bytes[..end])?;
-            let line = core::mem::take(&mut self.line_buf);
-            let result = match core::str::from_utf8(&line) {
-                Ok(text) => self.process_line(text, on_frame),
-                Err(_) => self.process_line(&String::from_utf8_lossy(&line), on_frame),
-            };
-            self.line_buf = line;
-            clear_bytes(&mut self.line_buf);
-            result?;
+            if self.direct {
+                self.finish_direct()?;
+            } else {
+                let line = core::mem::take(&mut self.line_buf);
+                let result = match core::str::from_utf8(&line) {
+                    Ok(text) => self.process_line(text, on_frame),
+                    Err(_) => self.process_line(&String::from_utf8_lossy(&line), on_frame),
+                };
+                self.line_buf = line;
+                clear_bytes(&mut self.line_buf);
+                result?;
+            }
             pos = self.skip_line_end(bytes, end);
         }
 
@@ -755,20 +778,190 @@ impl Parser {
     }
 
     /// Appends bytes of an unfinished line, enforcing `max_line_len`.
-    fn append_partial(&mut self, part: &[u8]) -> Result<(), ParseError> {
+    ///
+    /// A line that turns out to start with `data:` (known once `DATA_PREFIX` bytes are in)
+    /// switches to `direct` mode: its value is decoded into `data` as it arrives.
+    fn append_partial(&mut self, mut part: &[u8]) -> Result<(), ParseError> {
         let max = self.limits.max_line_len;
-        if self.line_buf.len().saturating_add(part.len()) > max {
+        let len = if self.direct {
+            self.line_len
+        } else {
+            self.line_buf.len()
+        };
+        if len.saturating_add(part.len()) > max {
             return Err(ParseError::LineTooLong { limit: max });
         }
-        let extra = bounded_growth(
-            self.line_buf.len(),
-            self.line_buf.capacity(),
-            part.len(),
-            max,
-        );
-        self.line_buf.reserve_exact(extra);
-        self.line_buf.extend_from_slice(part);
+        if !self.direct {
+            let short = self.line_buf.len() < DATA_PREFIX;
+            // Buffer no more than the prefix until we know what kind of line this is.
+            let head = if short {
+                part.len().min(DATA_PREFIX - self.line_buf.len())
+            } else {
+                part.len()
+            };
+            let extra = bounded_growth(
+                self.line_buf.len(),
+                self.line_buf.capacity(),
+                part.len(),
+                max,
+            );
+            self.line_buf.reserve_exact(extra);
+            self.line_buf.extend_from_slice(&part[..head]);
+            part = &part[head..];
+            if !short || self.line_buf.len() < DATA_PREFIX || !self.line_buf.starts_with(b"data:") {
+                self.line_buf.extend_from_slice(part);
+                return Ok(());
+            }
+            // "data:" and one more byte: the value starts after it unless it is a space.
+            let first = self.line_buf[DATA_PREFIX - 1];
+            self.line_buf.clear();
+            self.direct = true;
+            self.line_len = DATA_PREFIX;
+            if first != b' ' {
+                self.push_value(&[first]);
+            }
+        }
+        self.line_len += part.len();
+        self.push_value(part);
         Ok(())
+    }
+
+    /// In `direct` mode: decodes more raw bytes of the value into `data`, lossily, exactly as
+    /// decoding the whole line at once would (maximal subparts become one U+FFFD each). An
+    /// incomplete sequence at the end is carried in `line_buf` to the next call.
+    fn push_value(&mut self, mut bytes: &[u8]) {
+        if self.overflow {
+            return;
+        }
+        // Decoding never shrinks: every byte, and every byte of an incomplete sequence, ends up
+        // as at least one byte of text. So this many bytes will surely be over the limit.
+        let max = self.limits.max_event_size;
+        let carried = self.line_buf.len();
+        if self.data.len().saturating_add(carried + bytes.len()) > max {
+            return self.overflow();
+        }
+        self.reserve_data(carried + bytes.len());
+        if carried > 0 {
+            // Complete (or refute) the carried sequence with up to three more bytes.
+            let take = bytes.len().min(3);
+            let mut joined = [0; 6];
+            joined[..carried].copy_from_slice(&self.line_buf);
+            joined[carried..carried + take].copy_from_slice(&bytes[..take]);
+            let joined = &joined[..carried + take];
+            self.line_buf.clear();
+            let used = match core::str::from_utf8(joined) {
+                Ok(text) => {
+                    self.data.push_str(text);
+                    joined.len()
+                }
+                Err(error) if error.valid_up_to() > 0 => {
+                    let valid = joined.get(..error.valid_up_to()).unwrap_or_default();
+                    self.data
+                        .push_str(core::str::from_utf8(valid).unwrap_or_default());
+                    valid.len()
+                }
+                Err(error) => match error.error_len() {
+                    Some(invalid) => {
+                        self.push_replacement();
+                        invalid
+                    }
+                    None => {
+                        // Still incomplete: `bytes` was shorter than the sequence.
+                        self.line_buf.extend_from_slice(joined);
+                        joined.len()
+                    }
+                },
+            };
+            bytes = bytes
+                .get(used.saturating_sub(carried)..)
+                .unwrap_or_default();
+        }
+        // Split off an incomplete sequence at the end first, so that the common case (valid
+        // text cut inside a character) is validated once, with no error to recover from.
+        let (mut bytes, tail) = bytes.split_at(incomplete_suffix_start(bytes));
+        loop {
+            match core::str::from_utf8(bytes) {
+                Ok(text) => {
+                    self.data.push_str(text);
+                    break;
+                }
+                Err(error) => {
+                    let (valid, rest) = bytes.split_at(error.valid_up_to());
+                    self.data
+                        .push_str(core::str::from_utf8(valid).unwrap_or_default());
+                    match error.error_len() {
+                        Some(invalid) => {
+                            self.push_replacement();
+                            bytes = rest.get(invalid..).unwrap_or_default();
+                        }
+                        // Cut short by the end of `bytes`: carried, unless the split-off
+                        // `tail` follows, which proves it invalid (one maximal subpart).
+                        None if tail.is_empty() => {
+                            self.line_buf.extend_from_slice(rest);
+                            break;
+                        }
+                        None => {
+                            self.push_replacement();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.line_buf.extend_from_slice(tail);
+        if self.data.len() > max {
+            self.overflow();
+        }
+    }
+
+    /// Ends a `direct` line: the carried incomplete sequence becomes U+FFFD, the limit is
+    /// checked on the decoded value, and the LF is appended.
+    fn finish_direct(&mut self) -> Result<(), ParseError> {
+        if !self.line_buf.is_empty() && !self.overflow {
+            self.push_replacement();
+        }
+        let overflow = self.overflow || self.data.len() > self.limits.max_event_size;
+        self.end_direct();
+        if overflow {
+            return Err(ParseError::EventTooLarge {
+                limit: self.limits.max_event_size,
+            });
+        }
+        self.reserve_data(1);
+        self.data.push('\n');
+        Ok(())
+    }
+
+    /// Leaves `direct` mode (line ended, stream ended or failed).
+    fn end_direct(&mut self) {
+        self.direct = false;
+        self.line_len = 0;
+        self.overflow = false;
+        self.line_buf.clear();
+    }
+
+    /// The value of the `direct` line is surely over `max_event_size`: drop it, and remember
+    /// to fail when (and if) the line ends.
+    fn overflow(&mut self) {
+        self.overflow = true;
+        self.line_buf.clear();
+        clear_string(&mut self.data);
+    }
+
+    fn push_replacement(&mut self) {
+        self.reserve_data(3);
+        self.data.push('\u{FFFD}');
+    }
+
+    /// Reserves room for `additional` more bytes of data, never past the limit (+ the LF).
+    fn reserve_data(&mut self, additional: usize) {
+        let extra = bounded_growth(
+            self.data.len(),
+            self.data.capacity(),
+            additional,
+            self.limits.max_event_size.saturating_add(1),
+        );
+        self.data.reserve_exact(extra);
     }
 
     /// §9.2.6: interprets one decoded line (without its line ending).
@@ -838,13 +1031,7 @@ impl Parser {
     /// event would carry, i.e. without this line's LF.
     fn push_data(&mut self, value: &str) -> Result<(), ParseError> {
         self.check_event_size(value.len())?;
-        let extra = bounded_growth(
-            self.data.len(),
-            self.data.capacity(),
-            value.len() + 1,
-            self.limits.max_event_size.saturating_add(1),
-        );
-        self.data.reserve_exact(extra);
+        self.reserve_data(value.len() + 1);
         self.data.push_str(value);
         self.data.push('\n');
         Ok(())
@@ -913,6 +1100,32 @@ impl Parser {
         // 7. "Set [...] the event type buffer to the empty string."
         clear_string(&mut self.event_type);
     }
+}
+
+/// Where a trailing incomplete (but so far valid) UTF-8 sequence starts in `bytes`, or
+/// `bytes.len()` if it ends on a character boundary or with invalid bytes.
+fn incomplete_suffix_start(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for back in 1..=len.min(3) {
+        let byte = bytes[len - back];
+        if byte & 0xC0 == 0x80 {
+            continue; // a continuation byte: the sequence starts further back
+        }
+        let needed = match byte {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => 0,
+        };
+        let suffix = &bytes[len - back..];
+        if needed > back
+            && matches!(core::str::from_utf8(suffix), Err(e) if e.error_len().is_none())
+        {
+            return len - back;
+        }
+        break;
+    }
+    len
 }
 
 /// The value of a `data` field line (`data`, `data:`, or `data: ` followed by the value), or
@@ -1342,6 +1555,117 @@ mod tests {
         // Replacement characters count as their UTF-8 length (3 bytes).
         let (_, error) = collect(&mut Parser::with_limits(limits), &[b"data: \xFF\n\n"]);
         assert_eq!(error, Some(ParseError::EventTooLarge { limit: 2 }));
+    }
+
+    /// Every way of cutting `input` into three chunks.
+    fn all_three_way_splits(input: &[u8]) -> impl Iterator<Item = [&[u8]; 3]> {
+        (0..=input.len()).flat_map(move |i| {
+            (i..=input.len()).map(move |j| [&input[..i], &input[i..j], &input[j..]])
+        })
+    }
+
+    #[test]
+    fn direct_data_line_decodes_like_the_whole_line_at_every_split() {
+        let values: [&[u8]; 14] = [
+            b"\xE2\x82\xE2\x82\xAC",
+            b"\xC3\xC3\xA9\xF0\x90",
+            b"a\xF0\x9F\x98\x80b",
+            b"\xF0\x9F\x98",
+            b"\xE2\x82\xAC\xE2",
+            b"\xED\xA0\x80x",
+            b"\xC3\x28\xC3",
+            b"\xF4\x90\x80\x80",
+            b"\xE0\x80\xAF",
+            b"\xFF\xFEab\xC3\xA9",
+            b"\xF0\x9F\xF0\x9F\x98\x80",
+            b"caf\xC3\xA9 \xE2\x80\x93 ok",
+            b"\xC3",
+            b"plain ascii",
+        ];
+        for value in values {
+            let expected = String::from_utf8_lossy(value);
+            for prefix in [&b"data: "[..], b"data:", b"data:  "] {
+                let mut input = prefix.to_vec();
+                input.extend_from_slice(value);
+                input.extend_from_slice(b"\r\n\r\n");
+                let strip = usize::from(prefix.len() == 7);
+                let expected = if strip == 1 {
+                    alloc::format!(" {expected}")
+                } else {
+                    expected.to_string()
+                };
+                for chunks in all_three_way_splits(&input) {
+                    let (frames, error) = collect(&mut Parser::new(), &chunks);
+                    assert_eq!(error, None);
+                    assert_eq!(frames, [event("message", &expected, "")], "{chunks:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn incomplete_suffix_rules() {
+        assert_eq!(incomplete_suffix_start(b""), 0);
+        assert_eq!(incomplete_suffix_start(b"ab"), 2);
+        assert_eq!(incomplete_suffix_start(b"a\xC3"), 1);
+        assert_eq!(incomplete_suffix_start(b"a\xC3\xA9"), 3);
+        assert_eq!(incomplete_suffix_start(b"a\xF0\x9F\x98"), 1);
+        assert_eq!(incomplete_suffix_start(b"\xF0\x9F\x98\x80"), 4);
+        assert_eq!(incomplete_suffix_start(b"a\xE0\x80"), 3); // E0 80 is invalid, not partial
+        assert_eq!(incomplete_suffix_start(b"a\xED\xA0"), 3); // surrogate
+        assert_eq!(incomplete_suffix_start(b"a\xF5"), 2);
+        assert_eq!(incomplete_suffix_start(b"\x80\x80\x80"), 3);
+    }
+
+    #[test]
+    fn direct_data_line_joins_earlier_data_and_other_fields() {
+        for chunks in all_three_way_splits(b"data: one\ndata: two\nevent: e\ndata\ndata: 3\n\n") {
+            let (frames, _) = collect(&mut Parser::new(), &chunks);
+            assert_eq!(frames, [event("e", "one\ntwo\n\n3", "")], "{chunks:?}");
+        }
+    }
+
+    #[test]
+    fn direct_data_line_limits_at_chunk_boundaries() {
+        let limits = |max_line_len, max_event_size| Limits {
+            max_line_len,
+            max_event_size,
+        };
+        let run = |limits: Limits, input: &[u8]| {
+            let mut results = Vec::new();
+            for chunks in all_three_way_splits(input) {
+                results.push(collect(&mut Parser::with_limits(limits), &chunks));
+            }
+            let first = results[0].clone();
+            assert!(results.iter().all(|r| *r == first), "{input:?}");
+            first
+        };
+        // Event limit hit exactly, and by one byte, with earlier data counted.
+        let ok = run(limits(100, 7), b"data: abc\ndata: def\n\n");
+        assert_eq!(ok, (vec![event("message", "abc\ndef", "")], None));
+        let (frames, error) = run(limits(100, 6), b"data: abc\ndata: def\n\n");
+        assert_eq!(frames, []);
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 6 }));
+        // Replacement characters count 3 bytes each, also when split or left incomplete.
+        let ok = run(limits(100, 3), b"data: \xF0\x9F\x98\n\n");
+        assert_eq!(ok, (vec![event("message", "\u{FFFD}", "")], None));
+        let (_, error) = run(limits(100, 5), b"data: \xFF\xFF\n\n");
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 5 }));
+        // Line limit exactly, and by one byte; the line limit wins over the event limit.
+        let ok = run(limits(9, 3), b"data: abc\n\n");
+        assert_eq!(ok, (vec![event("message", "abc", "")], None));
+        let (_, error) = run(limits(8, 3), b"data: abc\n\n");
+        assert_eq!(error, Some(ParseError::LineTooLong { limit: 8 }));
+        let (_, error) = run(limits(10, 2), b"data: abcdefgh\n\n");
+        assert_eq!(error, Some(ParseError::LineTooLong { limit: 10 }));
+        // An over-size value that never ends is no error; the next stream is fine.
+        let mut parser = Parser::with_limits(limits(100, 2));
+        let (_, error) = collect(&mut parser, &[b"data: abcdef", b"ghi"]);
+        assert_eq!(error, None);
+        assert_eq!(parser.buffered_bytes(), 0);
+        parser.finish();
+        let (frames, error) = collect(&mut parser, &[b"data: ", b"ab\n\n"]);
+        assert_eq!((frames, error), (vec![event("message", "ab", "")], None));
     }
 
     #[test]
