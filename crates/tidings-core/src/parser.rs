@@ -725,6 +725,14 @@ impl Parser {
                 });
             }
             let end = pos + len;
+            if len == 0 {
+                // A blank line needs no decoding; checking it first also keeps the rest of
+                // the chunk from being validated here when it is just an unfinished line
+                // (which `append_partial` validates as it decodes it).
+                self.dispatch(on_frame);
+                pos = self.skip_line_end(bytes, end);
+                continue;
+            }
             if pos >= valid_start + valid.len() {
                 valid_start = pos;
                 valid = match core::str::from_utf8(rest) {
