@@ -1140,11 +1140,16 @@ fn incomplete_suffix_start(bytes: &[u8]) -> usize {
 /// `None` for any other line.
 #[inline]
 fn data_value(line: &str) -> Option<&str> {
-    let rest = line.strip_prefix("data")?;
-    match rest.strip_prefix(':') {
-        Some(value) => Some(value.strip_prefix(' ').unwrap_or(value)),
-        None if rest.is_empty() => Some(""),
-        None => None,
+    let bytes = line.as_bytes();
+    // One 32-bit comparison: `strip_prefix("data")` becomes a `memcmp` call at opt-level z.
+    let head: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    if u32::from_le_bytes(head) != u32::from_le_bytes(*b"data") {
+        return None;
+    }
+    match bytes.get(4) {
+        None => Some(""),
+        Some(b':') => line.get(if bytes.get(5) == Some(&b' ') { 6 } else { 5 }..),
+        Some(_) => None,
     }
 }
 
