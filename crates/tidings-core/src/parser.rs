@@ -59,6 +59,10 @@ use core::fmt;
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK, stripped once at the start of each stream.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// `data:` plus the byte after it: enough of an unfinished line to know it is a `data` field
+/// and where its value starts.
+const DATA_PREFIX: usize = 6;
+
 /// Buffers whose capacity grew past this are freed after use, so one huge event does not pin
 /// its memory for the rest of a long-lived connection.
 const RETAINED_CAPACITY: usize = 64 * 1024;
@@ -368,8 +372,18 @@ pub struct Parser {
     skip_lf: bool,
     /// Raw bytes of a line that started in an earlier chunk and has not ended yet. Kept raw
     /// (undecoded) because it may end inside a UTF-8 sequence that the next chunk completes;
-    /// decoding happens once, when the line is complete.
+    /// decoding happens once, when the line is complete. In `direct` mode it holds only the
+    /// incomplete UTF-8 sequence (at most 3 bytes) at the end of the bytes seen so far.
     line_buf: Vec<u8>,
+    /// The unfinished line is a `data:` line whose value is decoded straight into `data` as
+    /// its bytes arrive (one copy, no second pass when the line ends), instead of being
+    /// buffered raw in `line_buf`.
+    direct: bool,
+    /// In `direct` mode: the raw length of the unfinished line so far (for `max_line_len`).
+    line_len: usize,
+    /// In `direct` mode: the value already exceeds `max_event_size`, so the line can only end
+    /// in [`ParseError::EventTooLarge`] (or be discarded); `data` was dropped.
+    overflow: bool,
     /// The spec's "data buffer": every `data` value followed by LF since the last dispatch.
     data: String,
     /// The spec's "event type buffer"; empty means "message".
@@ -418,6 +432,9 @@ impl Parser {
             bom_matched: Some(0),
             skip_lf: false,
             line_buf: Vec::new(),
+            direct: false,
+            line_len: 0,
+            overflow: false,
             data: String::new(),
             event_type: String::new(),
             pending_id: String::new(),
@@ -511,6 +528,7 @@ impl Parser {
         self.bom_matched = Some(0);
         self.skip_lf = false;
         clear_bytes(&mut self.line_buf);
+        self.end_direct();
         clear_string(&mut self.data);
         clear_string(&mut self.event_type);
         self.id_pending = false;
@@ -621,6 +639,7 @@ impl Parser {
         self.failed = Some(error);
         self.skip_lf = false;
         self.line_buf = Vec::new();
+        self.end_direct();
         self.data = String::new();
         self.event_type = String::new();
         self.pending_id = String::new();
@@ -667,21 +686,25 @@ impl Parser {
         }
 
         let mut pos = 0;
-        if !self.line_buf.is_empty() {
+        if self.direct || !self.line_buf.is_empty() {
             // Finish the line that started in an earlier chunk. Only the new bytes are
             // scanned; the buffered ones are known to contain no line ending.
             let Some(end) = find_line_end(bytes) else {
                 return self.append_partial(bytes);
             };
             self.append_partial(&bytes[..end])?;
-            let line = core::mem::take(&mut self.line_buf);
-            let result = match core::str::from_utf8(&line) {
-                Ok(text) => self.process_line(text, on_frame),
-                Err(_) => self.process_line(&String::from_utf8_lossy(&line), on_frame),
-            };
-            self.line_buf = line;
-            clear_bytes(&mut self.line_buf);
-            result?;
+            if self.direct {
+                self.finish_direct()?;
+            } else {
+                let line = core::mem::take(&mut self.line_buf);
+                let result = match core::str::from_utf8(&line) {
+                    Ok(text) => self.process_line(text, on_frame),
+                    Err(_) => self.process_line(&String::from_utf8_lossy(&line), on_frame),
+                };
+                self.line_buf = line;
+                clear_bytes(&mut self.line_buf);
+                result?;
+            }
             pos = self.skip_line_end(bytes, end);
         }
 
@@ -702,6 +725,14 @@ impl Parser {
                 });
             }
             let end = pos + len;
+            if len == 0 {
+                // A blank line needs no decoding; checking it first also keeps the rest of
+                // the chunk from being validated here when it is just an unfinished line
+                // (which `append_partial` validates as it decodes it).
+                self.dispatch(on_frame);
+                pos = self.skip_line_end(bytes, end);
+                continue;
+            }
             if pos >= valid_start + valid.len() {
                 valid_start = pos;
                 valid = match core::str::from_utf8(rest) {
@@ -715,7 +746,27 @@ impl Parser {
                 Some(text) => Cow::Borrowed(text),
                 None => String::from_utf8_lossy(&bytes[pos..end]),
             };
-            self.process_line(&line, on_frame)?;
+            // Fast path for the overwhelmingly common line, `data:` (with or without a
+            // space): no generic field split, and when it is the event's only data line and
+            // the blank line that ends the event follows in this chunk, the event is
+            // dispatched with its data borrowed from the chunk, never copied.
+            if let Some(value) = data_value(&line) {
+                if self.data.is_empty() {
+                    let next = match (bytes[end], bytes.get(end + 1)) {
+                        (b'\r', Some(b'\n')) => end + 2,
+                        _ => end + 1,
+                    };
+                    if let Some(b'\n' | b'\r') = bytes.get(next) {
+                        self.check_event_size(value.len())?;
+                        self.emit(value, on_frame);
+                        pos = self.skip_line_end(bytes, next);
+                        continue;
+                    }
+                }
+                self.push_data(value)?;
+            } else {
+                self.process_line(&line, on_frame)?;
+            }
             pos = self.skip_line_end(bytes, end);
         }
         Ok(())
@@ -735,20 +786,190 @@ impl Parser {
     }
 
     /// Appends bytes of an unfinished line, enforcing `max_line_len`.
-    fn append_partial(&mut self, part: &[u8]) -> Result<(), ParseError> {
+    ///
+    /// A line that turns out to start with `data:` (known once `DATA_PREFIX` bytes are in)
+    /// switches to `direct` mode: its value is decoded into `data` as it arrives.
+    fn append_partial(&mut self, mut part: &[u8]) -> Result<(), ParseError> {
         let max = self.limits.max_line_len;
-        if self.line_buf.len().saturating_add(part.len()) > max {
+        let len = if self.direct {
+            self.line_len
+        } else {
+            self.line_buf.len()
+        };
+        if len.saturating_add(part.len()) > max {
             return Err(ParseError::LineTooLong { limit: max });
         }
-        let extra = bounded_growth(
-            self.line_buf.len(),
-            self.line_buf.capacity(),
-            part.len(),
-            max,
-        );
-        self.line_buf.reserve_exact(extra);
-        self.line_buf.extend_from_slice(part);
+        if !self.direct {
+            let short = self.line_buf.len() < DATA_PREFIX;
+            // Buffer no more than the prefix until we know what kind of line this is.
+            let head = if short {
+                part.len().min(DATA_PREFIX - self.line_buf.len())
+            } else {
+                part.len()
+            };
+            let extra = bounded_growth(
+                self.line_buf.len(),
+                self.line_buf.capacity(),
+                part.len(),
+                max,
+            );
+            self.line_buf.reserve_exact(extra);
+            self.line_buf.extend_from_slice(&part[..head]);
+            part = &part[head..];
+            if !short || self.line_buf.len() < DATA_PREFIX || !self.line_buf.starts_with(b"data:") {
+                self.line_buf.extend_from_slice(part);
+                return Ok(());
+            }
+            // "data:" and one more byte: the value starts after it unless it is a space.
+            let first = self.line_buf[DATA_PREFIX - 1];
+            self.line_buf.clear();
+            self.direct = true;
+            self.line_len = DATA_PREFIX;
+            if first != b' ' {
+                self.push_value(&[first]);
+            }
+        }
+        self.line_len += part.len();
+        self.push_value(part);
         Ok(())
+    }
+
+    /// In `direct` mode: decodes more raw bytes of the value into `data`, lossily, exactly as
+    /// decoding the whole line at once would (maximal subparts become one U+FFFD each). An
+    /// incomplete sequence at the end is carried in `line_buf` to the next call.
+    fn push_value(&mut self, mut bytes: &[u8]) {
+        if self.overflow {
+            return;
+        }
+        // Decoding never shrinks: every byte, and every byte of an incomplete sequence, ends up
+        // as at least one byte of text. So this many bytes will surely be over the limit.
+        let max = self.limits.max_event_size;
+        let carried = self.line_buf.len();
+        if self.data.len().saturating_add(carried + bytes.len()) > max {
+            return self.overflow();
+        }
+        self.reserve_data(carried + bytes.len());
+        if carried > 0 {
+            // Complete (or refute) the carried sequence with up to three more bytes.
+            let take = bytes.len().min(3);
+            let mut joined = [0; 6];
+            joined[..carried].copy_from_slice(&self.line_buf);
+            joined[carried..carried + take].copy_from_slice(&bytes[..take]);
+            let joined = &joined[..carried + take];
+            self.line_buf.clear();
+            let used = match core::str::from_utf8(joined) {
+                Ok(text) => {
+                    self.data.push_str(text);
+                    joined.len()
+                }
+                Err(error) if error.valid_up_to() > 0 => {
+                    let valid = joined.get(..error.valid_up_to()).unwrap_or_default();
+                    self.data
+                        .push_str(core::str::from_utf8(valid).unwrap_or_default());
+                    valid.len()
+                }
+                Err(error) => match error.error_len() {
+                    Some(invalid) => {
+                        self.push_replacement();
+                        invalid
+                    }
+                    None => {
+                        // Still incomplete: `bytes` was shorter than the sequence.
+                        self.line_buf.extend_from_slice(joined);
+                        joined.len()
+                    }
+                },
+            };
+            bytes = bytes
+                .get(used.saturating_sub(carried)..)
+                .unwrap_or_default();
+        }
+        // Split off an incomplete sequence at the end first, so that the common case (valid
+        // text cut inside a character) is validated once, with no error to recover from.
+        let (mut bytes, tail) = bytes.split_at(incomplete_suffix_start(bytes));
+        loop {
+            match core::str::from_utf8(bytes) {
+                Ok(text) => {
+                    self.data.push_str(text);
+                    break;
+                }
+                Err(error) => {
+                    let (valid, rest) = bytes.split_at(error.valid_up_to());
+                    self.data
+                        .push_str(core::str::from_utf8(valid).unwrap_or_default());
+                    match error.error_len() {
+                        Some(invalid) => {
+                            self.push_replacement();
+                            bytes = rest.get(invalid..).unwrap_or_default();
+                        }
+                        // Cut short by the end of `bytes`: carried, unless the split-off
+                        // `tail` follows, which proves it invalid (one maximal subpart).
+                        None if tail.is_empty() => {
+                            self.line_buf.extend_from_slice(rest);
+                            break;
+                        }
+                        None => {
+                            self.push_replacement();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.line_buf.extend_from_slice(tail);
+        if self.data.len() > max {
+            self.overflow();
+        }
+    }
+
+    /// Ends a `direct` line: the carried incomplete sequence becomes U+FFFD, the limit is
+    /// checked on the decoded value, and the LF is appended.
+    fn finish_direct(&mut self) -> Result<(), ParseError> {
+        if !self.line_buf.is_empty() && !self.overflow {
+            self.push_replacement();
+        }
+        let overflow = self.overflow || self.data.len() > self.limits.max_event_size;
+        self.end_direct();
+        if overflow {
+            return Err(ParseError::EventTooLarge {
+                limit: self.limits.max_event_size,
+            });
+        }
+        self.reserve_data(1);
+        self.data.push('\n');
+        Ok(())
+    }
+
+    /// Leaves `direct` mode (line ended, stream ended or failed).
+    fn end_direct(&mut self) {
+        self.direct = false;
+        self.line_len = 0;
+        self.overflow = false;
+        self.line_buf.clear();
+    }
+
+    /// The value of the `direct` line is surely over `max_event_size`: drop it, and remember
+    /// to fail when (and if) the line ends.
+    fn overflow(&mut self) {
+        self.overflow = true;
+        self.line_buf.clear();
+        clear_string(&mut self.data);
+    }
+
+    fn push_replacement(&mut self) {
+        self.reserve_data(3);
+        self.data.push('\u{FFFD}');
+    }
+
+    /// Reserves room for `additional` more bytes of data, never past the limit (+ the LF).
+    fn reserve_data(&mut self, additional: usize) {
+        let extra = bounded_growth(
+            self.data.len(),
+            self.data.capacity(),
+            additional,
+            self.limits.max_event_size.saturating_add(1),
+        );
+        self.data.reserve_exact(extra);
     }
 
     /// §9.2.6: interprets one decoded line (without its line ending).
@@ -786,24 +1007,7 @@ impl Parser {
             None => (line, ""),
         };
         match field {
-            "data" => {
-                // "Append the field value to the data buffer, then append a single U+000A LINE
-                // FEED (LF) character to the data buffer." The limit applies to the data the
-                // event would carry, i.e. without this line's LF.
-                let max = self.limits.max_event_size;
-                if self.data.len().saturating_add(value.len()) > max {
-                    return Err(ParseError::EventTooLarge { limit: max });
-                }
-                let extra = bounded_growth(
-                    self.data.len(),
-                    self.data.capacity(),
-                    value.len() + 1,
-                    max.saturating_add(1),
-                );
-                self.data.reserve_exact(extra);
-                self.data.push_str(value);
-                self.data.push('\n');
-            }
+            "data" => self.push_data(value)?,
             // "Set the event type buffer to the field value."
             "event" => {
                 self.event_type.clear();
@@ -830,15 +1034,31 @@ impl Parser {
         Ok(())
     }
 
+    /// §9.2.6 `data` field: "Append the field value to the data buffer, then append a single
+    /// U+000A LINE FEED (LF) character to the data buffer." The limit applies to the data the
+    /// event would carry, i.e. without this line's LF.
+    fn push_data(&mut self, value: &str) -> Result<(), ParseError> {
+        self.check_event_size(value.len())?;
+        self.reserve_data(value.len() + 1);
+        self.data.push_str(value);
+        self.data.push('\n');
+        Ok(())
+    }
+
+    /// Fails if appending `more` bytes of value to the data buffer would exceed
+    /// `max_event_size`.
+    #[inline]
+    fn check_event_size(&self, more: usize) -> Result<(), ParseError> {
+        let max = self.limits.max_event_size;
+        if self.data.len().saturating_add(more) > max {
+            return Err(ParseError::EventTooLarge { limit: max });
+        }
+        Ok(())
+    }
+
     /// §9.2.6 "dispatch the event", steps 1–7.
     fn dispatch(&mut self, on_frame: &mut dyn FnMut(Frame<'_>)) {
-        // 1. "Set the last event ID string of the event source to the value of the last event
-        // ID buffer. The buffer does not get reset". Swapping is enough: while `id_pending`
-        // is false the buffer is defined to equal `last_event_id`.
-        if self.id_pending {
-            core::mem::swap(&mut self.last_event_id, &mut self.pending_id);
-            self.id_pending = false;
-        }
+        self.commit_id();
         // 2. "If the data buffer is an empty string, set the data buffer and the event type
         // buffer to the empty string and return."
         if self.data.is_empty() {
@@ -847,7 +1067,33 @@ impl Parser {
         }
         // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer." (It always is.)
-        let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
+        let data = core::mem::take(&mut self.data);
+        self.emit_event(data.strip_suffix('\n').unwrap_or(&data), on_frame);
+        self.data = data;
+        // 7. "Set the data buffer and the event type buffer to the empty string."
+        clear_string(&mut self.data);
+    }
+
+    /// Dispatches an event whose data buffer would be `data` + LF, with `data` borrowed (the
+    /// data buffer is empty): steps 1 and 4–7 of "dispatch the event".
+    fn emit(&mut self, data: &str, on_frame: &mut dyn FnMut(Frame<'_>)) {
+        self.commit_id();
+        self.emit_event(data, on_frame);
+    }
+
+    /// Step 1 of "dispatch the event": "Set the last event ID string of the event source to
+    /// the value of the last event ID buffer. The buffer does not get reset". Swapping is
+    /// enough: while `id_pending` is false the buffer is defined to equal `last_event_id`.
+    #[inline]
+    fn commit_id(&mut self) {
+        if self.id_pending {
+            core::mem::swap(&mut self.last_event_id, &mut self.pending_id);
+            self.id_pending = false;
+        }
+    }
+
+    /// Steps 5–7 of "dispatch the event" for the (already trimmed) `data`.
+    fn emit_event(&mut self, data: &str, on_frame: &mut dyn FnMut(Frame<'_>)) {
         // 5–6. Type "message" unless the event type buffer is non-empty.
         let event_type = if self.event_type.is_empty() {
             "message"
@@ -859,9 +1105,51 @@ impl Parser {
             data,
             last_event_id: &self.last_event_id,
         }));
-        // 7. "Set the data buffer and the event type buffer to the empty string."
-        clear_string(&mut self.data);
+        // 7. "Set [...] the event type buffer to the empty string."
         clear_string(&mut self.event_type);
+    }
+}
+
+/// Where a trailing incomplete (but so far valid) UTF-8 sequence starts in `bytes`, or
+/// `bytes.len()` if it ends on a character boundary or with invalid bytes.
+fn incomplete_suffix_start(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for back in 1..=len.min(3) {
+        let byte = bytes[len - back];
+        if byte & 0xC0 == 0x80 {
+            continue; // a continuation byte: the sequence starts further back
+        }
+        let needed = match byte {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => 0,
+        };
+        let suffix = &bytes[len - back..];
+        if needed > back
+            && matches!(core::str::from_utf8(suffix), Err(e) if e.error_len().is_none())
+        {
+            return len - back;
+        }
+        break;
+    }
+    len
+}
+
+/// The value of a `data` field line (`data`, `data:`, or `data: ` followed by the value), or
+/// `None` for any other line.
+#[inline]
+fn data_value(line: &str) -> Option<&str> {
+    let bytes = line.as_bytes();
+    // One 32-bit comparison: `strip_prefix("data")` becomes a `memcmp` call at opt-level z.
+    let head: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    if u32::from_le_bytes(head) != u32::from_le_bytes(*b"data") {
+        return None;
+    }
+    match bytes.get(4) {
+        None => Some(""),
+        Some(b':') => line.get(if bytes.get(5) == Some(&b' ') { 6 } else { 5 }..),
+        Some(_) => None,
     }
 }
 
@@ -1202,6 +1490,195 @@ mod tests {
                 OwnedFrame::Comment("".into()),
             ]
         );
+    }
+
+    #[test]
+    fn data_value_rules() {
+        assert_eq!(data_value("data: x"), Some("x"));
+        assert_eq!(data_value("data:x"), Some("x"));
+        assert_eq!(data_value("data:  x"), Some(" x"));
+        assert_eq!(data_value("data:"), Some(""));
+        assert_eq!(data_value("data"), Some(""));
+        assert_eq!(data_value("datax: y"), None);
+        assert_eq!(data_value("dat: y"), None);
+        assert_eq!(data_value("Data: y"), None);
+        assert_eq!(data_value(" data: y"), None);
+    }
+
+    #[test]
+    fn single_line_event_fast_path_variants() {
+        let cases: [(&[u8], &str); 10] = [
+            (b"data:x\n\n", "x"),
+            (b"data\n\n", ""),
+            (b"data:\n\n", ""),
+            (b"data:  x\n\n", " x"),
+            (b"data: x\r\r", "x"),
+            (b"data: x\r\n\r\n", "x"),
+            (b"data: x\n\r\n", "x"),
+            (b"data: x\r\n\n", "x"),
+            (b"\xEF\xBB\xBFdata: x\n\n", "x"),
+            (b"data: a\xFFb\n\n", "a\u{FFFD}b"),
+        ];
+        for (input, data) in cases {
+            assert_eq!(events(input), [event("message", data, "")], "{input:?}");
+        }
+        // The event type and ID apply, then the type resets and the ID persists.
+        assert_eq!(
+            events(b"event: t\nid: 5\ndata: x\n\ndata: y\r\r"),
+            [event("t", "x", "5"), event("message", "y", "5")]
+        );
+        // A CR-only blank line right after the fast-path event, then a CRLF split by the
+        // chunk: the LF must not count as another blank line.
+        let (frames, _) = collect(&mut Parser::new(), &[b"data: a\r\r", b"\ndata: b\n", b"\n"]);
+        assert_eq!(
+            frames,
+            [event("message", "a", ""), event("message", "b", "")]
+        );
+    }
+
+    #[test]
+    fn data_line_ending_at_chunk_end_is_not_dispatched_early() {
+        for chunks in [
+            &[&b"data: x\n"[..], b"\n"][..],
+            &[b"data: x\r", b"\n\n"],
+            &[b"data: x\r", b"\r"],
+            &[b"data: x\r\n", b"data: y\n\n"],
+        ] {
+            let (frames, _) = collect(&mut Parser::new(), chunks);
+            let expected = if chunks[1].starts_with(b"data") {
+                "x\ny"
+            } else {
+                "x"
+            };
+            assert_eq!(frames, [event("message", expected, "")], "{chunks:?}");
+        }
+    }
+
+    #[test]
+    fn fast_path_event_size_limit_is_exact() {
+        let limits = Limits {
+            max_line_len: 100,
+            max_event_size: 2,
+        };
+        let (frames, error) = collect(&mut Parser::with_limits(limits), &[b"data: ab\n\n"]);
+        assert_eq!((frames, error), (vec![event("message", "ab", "")], None));
+        let (frames, error) = collect(&mut Parser::with_limits(limits), &[b"data: abc\n\n"]);
+        assert_eq!(frames, []);
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 2 }));
+        // Replacement characters count as their UTF-8 length (3 bytes).
+        let (_, error) = collect(&mut Parser::with_limits(limits), &[b"data: \xFF\n\n"]);
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 2 }));
+    }
+
+    /// Every way of cutting `input` into three chunks.
+    fn all_three_way_splits(input: &[u8]) -> impl Iterator<Item = [&[u8]; 3]> {
+        (0..=input.len()).flat_map(move |i| {
+            (i..=input.len()).map(move |j| [&input[..i], &input[i..j], &input[j..]])
+        })
+    }
+
+    #[test]
+    fn direct_data_line_decodes_like_the_whole_line_at_every_split() {
+        let values: [&[u8]; 14] = [
+            b"\xE2\x82\xE2\x82\xAC",
+            b"\xC3\xC3\xA9\xF0\x90",
+            b"a\xF0\x9F\x98\x80b",
+            b"\xF0\x9F\x98",
+            b"\xE2\x82\xAC\xE2",
+            b"\xED\xA0\x80x",
+            b"\xC3\x28\xC3",
+            b"\xF4\x90\x80\x80",
+            b"\xE0\x80\xAF",
+            b"\xFF\xFEab\xC3\xA9",
+            b"\xF0\x9F\xF0\x9F\x98\x80",
+            b"caf\xC3\xA9 \xE2\x80\x93 ok",
+            b"\xC3",
+            b"plain ascii",
+        ];
+        for value in values {
+            let expected = String::from_utf8_lossy(value);
+            for prefix in [&b"data: "[..], b"data:", b"data:  "] {
+                let mut input = prefix.to_vec();
+                input.extend_from_slice(value);
+                input.extend_from_slice(b"\r\n\r\n");
+                let strip = usize::from(prefix.len() == 7);
+                let expected = if strip == 1 {
+                    alloc::format!(" {expected}")
+                } else {
+                    expected.to_string()
+                };
+                for chunks in all_three_way_splits(&input) {
+                    let (frames, error) = collect(&mut Parser::new(), &chunks);
+                    assert_eq!(error, None);
+                    assert_eq!(frames, [event("message", &expected, "")], "{chunks:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn incomplete_suffix_rules() {
+        assert_eq!(incomplete_suffix_start(b""), 0);
+        assert_eq!(incomplete_suffix_start(b"ab"), 2);
+        assert_eq!(incomplete_suffix_start(b"a\xC3"), 1);
+        assert_eq!(incomplete_suffix_start(b"a\xC3\xA9"), 3);
+        assert_eq!(incomplete_suffix_start(b"a\xF0\x9F\x98"), 1);
+        assert_eq!(incomplete_suffix_start(b"\xF0\x9F\x98\x80"), 4);
+        assert_eq!(incomplete_suffix_start(b"a\xE0\x80"), 3); // E0 80 is invalid, not partial
+        assert_eq!(incomplete_suffix_start(b"a\xED\xA0"), 3); // surrogate
+        assert_eq!(incomplete_suffix_start(b"a\xF5"), 2);
+        assert_eq!(incomplete_suffix_start(b"\x80\x80\x80"), 3);
+    }
+
+    #[test]
+    fn direct_data_line_joins_earlier_data_and_other_fields() {
+        for chunks in all_three_way_splits(b"data: one\ndata: two\nevent: e\ndata\ndata: 3\n\n") {
+            let (frames, _) = collect(&mut Parser::new(), &chunks);
+            assert_eq!(frames, [event("e", "one\ntwo\n\n3", "")], "{chunks:?}");
+        }
+    }
+
+    #[test]
+    fn direct_data_line_limits_at_chunk_boundaries() {
+        let limits = |max_line_len, max_event_size| Limits {
+            max_line_len,
+            max_event_size,
+        };
+        let run = |limits: Limits, input: &[u8]| {
+            let mut results = Vec::new();
+            for chunks in all_three_way_splits(input) {
+                results.push(collect(&mut Parser::with_limits(limits), &chunks));
+            }
+            let first = results[0].clone();
+            assert!(results.iter().all(|r| *r == first), "{input:?}");
+            first
+        };
+        // Event limit hit exactly, and by one byte, with earlier data counted.
+        let ok = run(limits(100, 7), b"data: abc\ndata: def\n\n");
+        assert_eq!(ok, (vec![event("message", "abc\ndef", "")], None));
+        let (frames, error) = run(limits(100, 6), b"data: abc\ndata: def\n\n");
+        assert_eq!(frames, []);
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 6 }));
+        // Replacement characters count 3 bytes each, also when split or left incomplete.
+        let ok = run(limits(100, 3), b"data: \xF0\x9F\x98\n\n");
+        assert_eq!(ok, (vec![event("message", "\u{FFFD}", "")], None));
+        let (_, error) = run(limits(100, 5), b"data: \xFF\xFF\n\n");
+        assert_eq!(error, Some(ParseError::EventTooLarge { limit: 5 }));
+        // Line limit exactly, and by one byte; the line limit wins over the event limit.
+        let ok = run(limits(9, 3), b"data: abc\n\n");
+        assert_eq!(ok, (vec![event("message", "abc", "")], None));
+        let (_, error) = run(limits(8, 3), b"data: abc\n\n");
+        assert_eq!(error, Some(ParseError::LineTooLong { limit: 8 }));
+        let (_, error) = run(limits(10, 2), b"data: abcdefgh\n\n");
+        assert_eq!(error, Some(ParseError::LineTooLong { limit: 10 }));
+        // An over-size value that never ends is no error; the next stream is fine.
+        let mut parser = Parser::with_limits(limits(100, 2));
+        let (_, error) = collect(&mut parser, &[b"data: abcdef", b"ghi"]);
+        assert_eq!(error, None);
+        assert_eq!(parser.buffered_bytes(), 0);
+        parser.finish();
+        let (frames, error) = collect(&mut parser, &[b"data: ", b"ab\n\n"]);
+        assert_eq!((frames, error), (vec![event("message", "ab", "")], None));
     }
 
     #[test]
