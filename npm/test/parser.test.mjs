@@ -45,11 +45,21 @@ test('an oversized line is a typed error, and reset() recovers', () => {
   parser.feed(`data: ${'x'.repeat(200)}\n\n`);
   assert.equal(out.errors.length, 1);
   assert.ok(out.errors[0] instanceof TidingsError);
-  assert.match(out.errors[0].kind, /too-long|too-large/);
+  assert.equal(out.errors[0].kind, 'line-too-long');
+  assert.equal(out.errors[0].message, 'line longer than 64 bytes');
   assert.equal(out.events.length, 0);
   parser.reset();
   parser.feed('data: fine\n\n');
   assert.deepEqual(out.events.map((e) => e.data), ['fine']);
+});
+
+test('an oversized event is event-too-large, with the message of the Rust Display', () => {
+  const { parser, out } = collect({ maxEventSize: 10 });
+  parser.feed('data: 123456\ndata: 7890\n\n');
+  assert.equal(out.errors.length, 1);
+  assert.equal(out.errors[0].kind, 'event-too-large');
+  assert.equal(out.errors[0].message, 'event data larger than 10 bytes');
+  assert.ok(out.errors[0].cause instanceof Error);
 });
 
 test('the last event ID persists across reset, as browsers do', () => {

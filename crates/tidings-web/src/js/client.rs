@@ -3,12 +3,12 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, Uint32Array};
+use tidings_core::batch::Batch;
 use tidings_core::policy::{Config as PolicyConfig, Jitter};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::batch::Batch;
 use super::{js_error, set};
 use crate::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
@@ -212,7 +212,7 @@ fn error_to_js(error: &ClientError) -> JsValue {
 /// The full client: reconnects, policy, typed errors, metrics.
 ///
 /// `on(kind, eventType, callback)` with `kind` one of `batch` (`(records, text)`: every event
-/// of one chunk at once, in the format of `batch.rs`; what the npm package uses), `event`
+/// of one chunk at once, in the format of `tidings_core::batch`; what the npm package uses), `event`
 /// (`(type, data, lastEventId)` per event; `eventType` `"*"` for all), `open`
 /// (`(status, headers, attempt)`), `error` (an `Error` with `kind`, `willRetry`, `attempt`,
 /// `delay`, HTTP details), `status` (`(status)`), `retry` (`(ms)`), `comment` (`(text)`),
@@ -261,8 +261,8 @@ impl JsClient {
                             batch.push_event(&m.event_type, &m.data, &m.last_event_id);
                         }
                         (
-                            Uint32Array::from(batch.records.as_slice()),
-                            JsValue::from_str(&batch.text),
+                            Uint32Array::from(batch.records()),
+                            JsValue::from_str(batch.text()),
                         )
                     };
                     callback.call2(null, &records, &text)
