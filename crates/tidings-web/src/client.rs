@@ -734,7 +734,16 @@ fn with_query_param(url: &str, name: &str, value: &str) -> String {
         None => (url, ""),
     };
     let separator = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{separator}{name}={encoded}{fragment}")
+    // Pushed, not `format!`: keeps core::fmt out of the wasm.
+    let mut out =
+        String::with_capacity(base.len() + name.len() + encoded.len() + fragment.len() + 2);
+    out.push_str(base);
+    out.push(separator);
+    out.push_str(name);
+    out.push('=');
+    out.push_str(&encoded);
+    out.push_str(fragment);
+    out
 }
 
 fn start_connection(

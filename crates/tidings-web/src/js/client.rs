@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{js_error, set};
+use crate::error::push_give_up_reason;
 use crate::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
     Listen, ListenerId, Transport, live_handles,
@@ -178,7 +179,8 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
 }
 
 fn error_to_js(error: &ClientError) -> JsValue {
-    let value = js_error(error.kind.name(), &error.to_string());
+    // `message()`, not `to_string()`: the same text without linking core::fmt.
+    let value = js_error(error.kind.name(), &error.message());
     set(&value, "willRetry", error.will_retry);
     set(&value, "attempt", error.attempt);
     if let Some(delay) = error.delay_ms {
@@ -203,7 +205,11 @@ fn error_to_js(error: &ClientError) -> JsValue {
                     .map_or(JsValue::NULL, JsValue::from_str),
             );
         }
-        ErrorKind::GaveUp(reason) => set(&value, "reason", reason.to_string()),
+        ErrorKind::GaveUp(reason) => {
+            let mut text = String::new();
+            push_give_up_reason(&mut text, reason);
+            set(&value, "reason", text);
+        }
         _ => {}
     }
     value
