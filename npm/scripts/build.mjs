@@ -43,6 +43,8 @@ if (!skipWasm) {
     run(join(npmDir, 'node_modules/.bin/wasm-opt'), [
       '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+      // The `producers` and `target_features` custom sections serve tools, not browsers.
+      '--strip-producers', '--strip-target-features',
       wasmFile, '-o', wasmFile,
     ]);
     console.log(`${m.name}: ${before} bytes -> ${statSync(wasmFile).size} bytes after wasm-opt -Oz`);
