@@ -13,6 +13,13 @@
 
 extern crate alloc;
 
+#[cfg(target_arch = "wasm32")]
+mod allocator;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: allocator::Allocator = allocator::Allocator::new();
+
 use alloc::string::String;
 use alloc::vec::Vec;
 
