@@ -140,23 +140,13 @@ impl JsParser {
         })
     }
 
-    /// End of stream: the pending event is discarded.
-    pub fn finish(&mut self) {
-        self.parser.finish();
-    }
-
     /// Prepares for a new connection; keeps the last event ID.
     pub fn reset(&mut self) {
         self.parser.reset();
     }
 
-    /// The last event ID (persists across events and resets).
-    #[wasm_bindgen(getter, js_name = lastEventId)]
-    pub fn last_event_id(&self) -> String {
-        String::from(self.parser.last_event_id())
-    }
-
-    /// Seeds the last event ID.
+    /// Seeds the last event ID (it persists across events and resets). No getter and no
+    /// `finish`: `createParser` needs neither, and each export costs wasm and glue.
     #[wasm_bindgen(setter, js_name = lastEventId)]
     pub fn set_last_event_id(&mut self, id: &str) {
         self.parser.set_last_event_id(id);
