@@ -1,5 +1,5 @@
 import { deliverBatch, ERROR, type BatchHandlers } from './batch.js';
-import { TidingsError } from './errors.js';
+import { TidingsError, type TidingsErrorKind } from './errors.js';
 import { loadParserWasm, parserWasmIfReady, type ParserWasm } from './parser-wasm.js';
 
 /** An event as delivered by {@link createParser}, shaped like eventsource-parser's. */
@@ -83,12 +83,19 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     const text = parser.takeText();
     const failure: unknown = records[records.length - 1] === ERROR ? parser.takeError() : undefined;
     deliverBatch(records, text, handlers);
-    if (failure !== undefined) fail(failure);
+    if (failure !== undefined) fail(parseFailure(failure));
   };
   const fail = (error: unknown) => {
     const err = TidingsError.fromWasm(error);
     if (callbacks.onError) callbacks.onError(err);
     else throw err;
+  };
+  // The wasm reports `kind` and `limit`; the message (tidings-core's wording) is built here,
+  // which keeps string formatting out of the parser module.
+  const parseFailure = (error: unknown): TidingsError => {
+    const { kind, limit } = error as { kind: TidingsErrorKind; limit: number };
+    const what = kind === 'line-too-long' ? 'line longer than' : 'event data larger than';
+    return new TidingsError(kind, `${what} ${limit} bytes`, { cause: error });
   };
   const feedNow = (chunk: string | Uint8Array) => {
     const parser = inner!;

@@ -88,7 +88,7 @@ const mainBoth = sizeOf('tidings: main entry, both');
 const sizeTable = [
   '| Usage | imports | as shipped: raw / gzip / brotli | bundled + minified (esbuild): raw / gzip / brotli | of which JS (min) gzip |',
   '|---|---|--:|--:|--:|',
-  ...size.usages.map((u) => `| ${u.name}${size.versions[u.library] ? ` ${size.versions[u.library]}` : ''} | \`${u.imports.join(', ')}\` | ${kb(u.shipped.raw)} / ${kb(u.shipped.gzip)} / ${kb(u.shipped.brotli)} | ${kb(u.bundled.raw)} / **${kb(u.bundled.gzip)}** / ${kb(u.bundled.brotli)} | ${kb(u.bundledJs.gzip)} |`),
+  ...size.usages.map((u) => `| ${u.name}${size.versions[u.library] ? ` (v${size.versions[u.library]})` : ''} | \`${u.imports.join(', ')}\` | ${kb(u.shipped.raw)} / ${kb(u.shipped.gzip)} / ${kb(u.shipped.brotli)} | ${kb(u.bundled.raw)} / **${kb(u.bundled.gzip)}** / ${kb(u.bundled.brotli)} | ${kb(u.bundledJs.gzip)} |`),
   `| tidings parser .wasm alone | – | ${kb(size.wasm.parser.raw)} / ${kb(size.wasm.parser.gzip)} / ${kb(size.wasm.parser.brotli)} | (same) | – |`,
   `| tidings client .wasm alone | – | ${kb(size.wasm.client.raw)} / ${kb(size.wasm.client.gzip)} / ${kb(size.wasm.client.brotli)} | (same) | – |`,
 ].join('\n');

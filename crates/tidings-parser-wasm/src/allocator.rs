@@ -46,7 +46,10 @@ impl Allocator {
 /// The class of `layout`, or `None` when it is larger than the largest class.
 fn class(layout: &Layout) -> Option<usize> {
     let size = layout.size().max(layout.align()).max(1 << MIN_CLASS);
-    let class = size.next_power_of_two().trailing_zeros().checked_sub(MIN_CLASS)? as usize;
+    let class = size
+        .next_power_of_two()
+        .trailing_zeros()
+        .checked_sub(MIN_CLASS)? as usize;
     (class < CLASSES && size <= 1 << 31).then_some(class)
 }
 

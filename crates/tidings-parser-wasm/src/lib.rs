@@ -21,7 +21,6 @@ mod allocator;
 static ALLOCATOR: allocator::Allocator = allocator::Allocator::new();
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use tidings_core::batch::Batch;
 use tidings_core::{Limits, ParseError, Parser};
@@ -34,44 +33,21 @@ extern "C" {
     type JsError;
 
     #[wasm_bindgen(constructor, js_class = "Error")]
-    fn new(message: &str) -> JsError;
+    fn new() -> JsError;
 
     #[wasm_bindgen(method, setter)]
     fn set_kind(this: &JsError, kind: &str);
-}
 
-/// Appends `n` in decimal, without `core::fmt`.
-fn push_decimal(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    loop {
-        if let Some(slot) = digits.get_mut(len) {
-            *slot = b'0' + (n % 10) as u8;
-        }
-        len += 1;
-        n /= 10;
-        if n == 0 || len == digits.len() {
-            break;
-        }
-    }
-    for &d in digits.iter().take(len).rev() {
-        out.push(char::from(d));
-    }
-}
+    #[wasm_bindgen(method, setter)]
+    fn set_limit(this: &JsError, limit: f64);
 
-/// The message of `error`: the same text as its `Display`, built without `core::fmt`.
-fn message(error: &ParseError) -> String {
-    let (before, limit) = match error {
-        ParseError::LineTooLong { limit } => ("line longer than ", *limit),
-        ParseError::EventTooLarge { limit } => ("event data larger than ", *limit),
-        // `ParseError` is non-exhaustive; a future kind still gets its `code()` as `kind`.
-        _ => return String::from("input too large"),
-    };
-    let mut text = String::with_capacity(48);
-    text.push_str(before);
-    push_decimal(&mut text, limit);
-    text.push_str(" bytes");
-    text
+    /// A JS `Uint32Array`: the records are copied out by its constructor, so they stay in the
+    /// batch for the next feed (no allocation handed over and freed per feed).
+    #[wasm_bindgen(js_name = Uint32Array, typescript_type = "Uint32Array")]
+    pub type Records;
+
+    #[wasm_bindgen(constructor, js_class = "Uint32Array")]
+    fn new(records: &[u32]) -> Records;
 }
 
 /// A `text/event-stream` parser driven from JS, delivering frames in batches.
@@ -107,19 +83,19 @@ impl JsParser {
 
     /// Feeds bytes; returns the records of the frames they completed, in order. A
     /// `line-too-long` or `event-too-large` failure ends the table with an `ERROR` record.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<u32> {
+    pub fn feed(&mut self, bytes: &[u8]) -> Records {
         let batch = &mut self.batch;
         batch.start();
         if let Err(error) = self.parser.feed(bytes, |frame| batch.push(frame)) {
             batch.push_error();
             self.error = Some(error);
         }
-        batch.take_records()
+        Records::new(batch.records())
     }
 
     /// Feeds text (encoded to UTF-8 by wasm-bindgen on the way in).
     #[wasm_bindgen(js_name = feedText)]
-    pub fn feed_text(&mut self, text: &str) -> Vec<u32> {
+    pub fn feed_text(&mut self, text: &str) -> Records {
         self.feed(text.as_bytes())
     }
 
@@ -130,12 +106,19 @@ impl JsParser {
     }
 
     /// The error of the last `feed`'s `ERROR` record (once): an `Error` whose `kind` is
-    /// `line-too-long` or `event-too-large`; `undefined` if none.
+    /// `line-too-long` or `event-too-large` and whose `limit` is the limit in bytes;
+    /// `undefined` if none. Its message is left to JS (`npm/src/parser.ts`), which keeps
+    /// string building out of this module.
     #[wasm_bindgen(js_name = takeError)]
     pub fn take_error(&mut self) -> JsValue {
         self.error.take().map_or(JsValue::UNDEFINED, |e| {
-            let error = JsError::new(&message(&e));
+            let error = JsError::new();
             error.set_kind(e.code());
+            let limit = match e {
+                ParseError::LineTooLong { limit } | ParseError::EventTooLarge { limit } => limit,
+                _ => 0,
+            };
+            error.set_limit(limit as f64);
             error.into()
         })
     }
@@ -150,28 +133,5 @@ impl JsParser {
     #[wasm_bindgen(setter, js_name = lastEventId)]
     pub fn set_last_event_id(&mut self, id: &str) {
         self.parser.set_last_event_id(id);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(error: ParseError) -> String {
-        message(&error)
-    }
-
-    #[test]
-    fn messages_match_display() {
-        extern crate std;
-        use std::string::ToString;
-        for error in [
-            ParseError::LineTooLong { limit: 0 },
-            ParseError::LineTooLong { limit: 7 },
-            ParseError::EventTooLarge { limit: 16 << 20 },
-            ParseError::EventTooLarge { limit: usize::MAX },
-        ] {
-            assert_eq!(text(error), error.to_string());
-        }
     }
 }
