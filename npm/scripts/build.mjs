@@ -40,8 +40,10 @@ if (!skipWasm) {
     const wasmFile = join(wasmDir, `${m.name}_bg.wasm`);
     const before = statSync(wasmFile).size;
     // Debian's binaryen (v108) breaks rustc 1.95 output at runtime; the npm one (132) is fine.
+    // `--flatten --rereloop` before two rounds of -Oz finds more to fold than -Oz alone
+    // (measured: parser -115 B gzip, client -450 B gzip).
     run(join(npmDir, 'node_modules/.bin/wasm-opt'), [
-      '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+      '--flatten', '--rereloop', '-Oz', '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       // The `producers` and `target_features` custom sections serve tools, not browsers.
       '--strip-producers', '--strip-target-features',
