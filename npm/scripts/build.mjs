@@ -18,25 +18,39 @@ function run(cmd, args, cwd = root) {
   execFileSync(cmd, args, { cwd, stdio: 'inherit' });
 }
 
+// Two wasm modules, each loaded on first use (see src/loader.ts): the client (`connect`,
+// `stream`; crate tidings-web with its default `js-exports` feature) and the parser alone
+// (`createParser`; crate tidings-parser-wasm), so an app that only parses never downloads the client.
+const modules = [
+  { crate: 'tidings-web', artifact: 'tidings_web', name: 'tidings_wasm' },
+  { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser' },
+];
+
 if (!skipWasm) {
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'tidings-web']);
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', ...modules.flatMap((m) => ['-p', m.crate])]);
   rmSync(wasmDir, { recursive: true, force: true });
   mkdirSync(wasmDir, { recursive: true });
-  run('wasm-bindgen', [
-    '--target', 'web',
-    '--out-dir', wasmDir,
-    '--out-name', 'tidings_wasm',
-    join(root, 'target/wasm32-unknown-unknown/release/tidings_web.wasm'),
-  ]);
-  const wasmFile = join(wasmDir, 'tidings_wasm_bg.wasm');
-  const before = statSync(wasmFile).size;
-  // Debian's binaryen (v108) breaks rustc 1.95 output at runtime; the npm one (132) is fine.
-  run(join(npmDir, 'node_modules/.bin/wasm-opt'), [
-    '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
-    wasmFile, '-o', wasmFile,
-  ]);
-  console.log(`wasm: ${before} bytes -> ${statSync(wasmFile).size} bytes after wasm-opt -Oz`);
+  for (const m of modules) {
+    run('wasm-bindgen', [
+      '--target', 'web',
+      '--out-dir', wasmDir,
+      '--out-name', m.name,
+      join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), `wasm32-unknown-unknown/release/${m.artifact}.wasm`),
+    ]);
+    const wasmFile = join(wasmDir, `${m.name}_bg.wasm`);
+    const before = statSync(wasmFile).size;
+    // Debian's binaryen (v108) breaks rustc 1.95 output at runtime; the npm one (132) is fine.
+    // `--flatten --rereloop` before two rounds of -Oz finds more to fold than -Oz alone
+    // (measured: parser -115 B gzip, client -450 B gzip).
+    run(join(npmDir, 'node_modules/.bin/wasm-opt'), [
+      '--flatten', '--rereloop', '-Oz', '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+      '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+      // The `producers` and `target_features` custom sections serve tools, not browsers.
+      '--strip-producers', '--strip-target-features',
+      wasmFile, '-o', wasmFile,
+    ]);
+    console.log(`${m.name}: ${before} bytes -> ${statSync(wasmFile).size} bytes after wasm-opt -Oz`);
+  }
 }
 rmSync(join(npmDir, 'dist'), { recursive: true, force: true });
 run(join(npmDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], npmDir);

@@ -1,7 +1,7 @@
 /**
  * Decoder of the batch format in which the wasm side hands over the frames of one chunk: one
  * string with every frame's text, plus a `Uint32Array` of records saying how to cut it. The
- * encoder is `crates/tidings-web/src/js/batch.rs`; the record kinds must match.
+ * encoder is `crates/tidings-core/src/batch.rs`; the record kinds must match.
  *
  * One crossing per chunk instead of one per event matters: in Chromium a call into JS with
  * three freshly decoded strings costs far more than parsing a small event.

@@ -1,6 +1,6 @@
 import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
-import { init, type Wasm } from './loader.js';
+import { loadClientWasm, type ClientWasm } from './client-wasm.js';
 
 /** Which browser API carries the stream. See {@link ConnectOptions.transport}. */
 export type Transport = 'fetch' | 'eventsource';
@@ -150,7 +150,7 @@ export interface EventStream<T = string> extends AsyncIterable<SSEEvent<T>> {
 const disposeSymbol: typeof Symbol.dispose =
   (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
-type WasmClient = InstanceType<Wasm['Client']>;
+type WasmClient = InstanceType<ClientWasm['Client']>;
 
 function resolveUrl(url: string): string {
   const base = (globalThis as { location?: { href: string } }).location?.href;
@@ -233,7 +233,7 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
     for (const it of iterators) it.push({ value: event, done: false });
   };
 
-  const start = (wasm: Wasm) => {
+  const start = (wasm: ClientWasm) => {
     if (closedBeforeReady) return;
     let absolute: string;
     try {
@@ -272,7 +272,7 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
       for (const it of iterators) it.push({ value: undefined, done: true });
     });
   };
-  void init().then(start, (cause: unknown) => {
+  void loadClientWasm().then(start, (cause: unknown) => {
     status = 'closed';
     fail(new TidingsError('network', 'could not load the tidings wasm module', { cause }));
   });

@@ -2,11 +2,12 @@
  * tidings — a spec-exact Server-Sent Events client, parsing in WebAssembly.
  *
  * Importing this module has no side effects and touches no browser global, so it is safe in
- * server-side rendering; the wasm module loads on first use (or on {@link init}).
+ * server-side rendering. Two wasm modules load on first use (or on {@link init}): the parser
+ * module for `createParser`, the client module for `connect`/`stream`.
  *
  * @packageDocumentation
  */
-export { init, type WasmSource } from './loader.js';
+export { init, type WasmSource, type WasmSources } from './loader.js';
 export { TidingsError, type TidingsErrorKind } from './errors.js';
 export { createParser, type EventStreamParser, type ParsedEvent, type ParserCallbacks } from './parser.js';
 export {

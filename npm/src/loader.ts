@@ -1,59 +1,63 @@
 /**
- * Lazy loading of the WebAssembly module.
+ * Preloading of the WebAssembly modules.
  *
- * Nothing here runs at import time: the module is fetched and instantiated on the first call
- * to {@link init} (directly, or through `connect`/`createParser`). That keeps `import 'tidings'`
- * safe in server-side rendering, where there is no `window` and no `fetch` of relative URLs.
+ * tidings ships two wasm modules, each fetched and instantiated on first use, never at import
+ * time (so `import 'tidings'` is safe in server-side rendering, where there is no `window` and
+ * no `fetch` of relative URLs):
+ *
+ * - the **parser** (`wasm/tidings_parser_bg.wasm`), loaded by the first `createParser()`;
+ * - the **client** (`wasm/tidings_wasm_bg.wasm`), loaded by the first `connect()`/`stream()`.
+ *
+ * An app that only parses never downloads the client, and the other way round.
  */
-import type * as WasmExports from '../wasm/tidings_wasm.js';
+import { loadClientWasm } from './client-wasm.js';
+import { loadParserWasm } from './parser-wasm.js';
+import type { WasmSource } from './wasm-load.js';
 
-/** The wasm-bindgen exports, once loaded. */
-export type Wasm = typeof WasmExports;
+export type { WasmSource } from './wasm-load.js';
 
-/** What {@link init} accepts to locate the `.wasm` file: a URL, a `Response`, or raw bytes. */
-export type WasmSource = string | URL | Response | BufferSource | WebAssembly.Module;
-
-let loaded: Wasm | undefined;
-let loading: Promise<Wasm> | undefined;
-
-/** The loaded module, or `undefined` while it is not yet ready. */
-export function wasmIfReady(): Wasm | undefined {
-  return loaded;
+/**
+ * Where {@link init} finds each module, and which to preload. A module given `false` is not
+ * preloaded (it still loads on first use, from its default location); one left out is preloaded
+ * from its default location, next to this package's files.
+ */
+export interface WasmSources {
+  /** The client module (`wasm/tidings_wasm_bg.wasm`, also exported as `tidings/wasm`). */
+  client?: WasmSource | false;
+  /** The parser module (`wasm/tidings_parser_bg.wasm`, also exported as `tidings/wasm/parser`). */
+  parser?: WasmSource | false;
 }
 
-function isNodeFileUrl(url: URL): boolean {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return url.protocol === 'file:' && typeof proc?.versions?.node === 'string';
+function isSources(value: WasmSource | WasmSources): value is WasmSources {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /**
- * Loads and instantiates the WebAssembly module. Safe to call many times: every call returns
- * the same promise. Call it early (e.g. at app start) to preload; otherwise the first
- * `connect()` or `createParser()` loads it.
+ * Preloads the WebAssembly modules, so that later calls need not wait. Optional: the first
+ * `connect()` loads the client module and the first `createParser()` the parser module.
+ * Safe to call many times; a module loads once, and where it loads from is decided by the
+ * first call that loads it (here or on first use).
  *
- * @param source - where to find the `.wasm` file; by default next to this package's files.
+ * - `init()` preloads both modules from their default locations.
+ * - `init({ client, parser })` says where each is (`false`: don't preload that one), e.g.
+ *   `init({ parser: false })` for an app that only connects.
+ * - `init(source)` (the form from before the split) locates the **client** module, the one the
+ *   old single module was, and preloads the parser from its default location.
+ *
+ * @param source - where to find the `.wasm` files; by default next to this package's files.
  * @example
  * ```ts
  * import { init } from 'tidings';
- * await init(); // optional preload
+ * await init(); // optional preload of both modules
+ * await init({ parser: false }); // only the client module (an app that only connects)
  * ```
  */
-export function init(source?: WasmSource): Promise<Wasm> {
-  loading ??= (async () => {
-    const glue = await import('../wasm/tidings_wasm.js');
-    let input: WasmSource = source ?? new URL('../wasm/tidings_wasm_bg.wasm', import.meta.url);
-    if (input instanceof URL && isNodeFileUrl(input)) {
-      // Node's fetch() cannot read file: URLs. The specifier is hidden from bundlers so that
-      // browser builds never try to resolve a Node built-in.
-      const fsModule = 'node:fs/promises';
-      const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule)) as {
-        readFile(path: URL): Promise<Uint8Array>;
-      };
-      input = (await fs.readFile(input)) as BufferSource;
-    }
-    await glue.default({ module_or_path: input });
-    loaded = glue;
-    return glue;
-  })();
-  return loading;
+export async function init(source?: WasmSource | WasmSources): Promise<void> {
+  const sources: WasmSources = source === undefined ? {} : isSources(source) ? source : { client: source };
+  const loads: Promise<unknown>[] = [];
+  if (sources.client !== false) loads.push(loadClientWasm(sources.client));
+  if (sources.parser !== false) loads.push(loadParserWasm(sources.parser));
+  await Promise.all(loads);
 }

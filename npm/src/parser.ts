@@ -1,6 +1,6 @@
 import { deliverBatch, ERROR, type BatchHandlers } from './batch.js';
-import { TidingsError } from './errors.js';
-import { init, wasmIfReady, type Wasm } from './loader.js';
+import { TidingsError, type TidingsErrorKind } from './errors.js';
+import { loadParserWasm, parserWasmIfReady, type ParserWasm } from './parser-wasm.js';
 
 /** An event as delivered by {@link createParser}, shaped like eventsource-parser's. */
 export interface ParsedEvent {
@@ -46,22 +46,24 @@ export interface EventStreamParser {
  * Creates a `text/event-stream` parser with the callback shape of eventsource-parser, so
  * switching is a change of import. Parsing runs in WebAssembly and follows WHATWG HTML §9.2.
  *
- * If the wasm module is not loaded yet, chunks are queued and parsed in order as soon as it is
- * (so nothing is lost); `await init()` first to get callbacks synchronously inside `feed`.
+ * Runs on the small parser-only wasm module, loaded on the first call (the client module, which
+ * `connect` needs, is not downloaded). If it is not loaded yet, chunks are queued and parsed in
+ * order as soon as it is (so nothing is lost); `await init()` first to get callbacks
+ * synchronously inside `feed`.
  *
  * @example
  * ```ts
  * import { createParser, init } from 'tidings';
- * await init();
+ * await init({ client: false }); // optional: preload the parser module only
  * const parser = createParser({ onEvent: (e) => console.log(e.event ?? 'message', e.data) });
  * parser.feed('data: hello\n\n');
  * ```
  */
 export function createParser(callbacks: ParserCallbacks): EventStreamParser {
-  let inner: InstanceType<Wasm['Parser']> | undefined;
+  let inner: InstanceType<ParserWasm['Parser']> | undefined;
   let pending: Array<string | Uint8Array | 'reset'> | undefined;
 
-  const build = (wasm: Wasm) => {
+  const build = (wasm: ParserWasm) => {
     inner = new wasm.Parser(
       callbacks.maxLineSize ?? callbacks.maxBufferSize,
       callbacks.maxEventSize ?? callbacks.maxBufferSize,
@@ -76,17 +78,24 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     retry: callbacks.onRetry,
   };
   // Delivers one feed's frames, in order (one boundary crossing per chunk, see batch.ts).
-  const deliver = (parser: InstanceType<Wasm['Parser']>, records: Uint32Array) => {
+  const deliver = (parser: InstanceType<ParserWasm['Parser']>, records: Uint32Array) => {
     // Taken before any callback runs, so a callback that feeds again cannot clobber them.
     const text = parser.takeText();
     const failure: unknown = records[records.length - 1] === ERROR ? parser.takeError() : undefined;
     deliverBatch(records, text, handlers);
-    if (failure !== undefined) fail(failure);
+    if (failure !== undefined) fail(parseFailure(failure));
   };
   const fail = (error: unknown) => {
     const err = TidingsError.fromWasm(error);
     if (callbacks.onError) callbacks.onError(err);
     else throw err;
+  };
+  // The wasm reports `kind` and `limit`; the message (tidings-core's wording) is built here,
+  // which keeps string formatting out of the parser module.
+  const parseFailure = (error: unknown): TidingsError => {
+    const { kind, limit } = error as { kind: TidingsErrorKind; limit: number };
+    const what = kind === 'line-too-long' ? 'line longer than' : 'event data larger than';
+    return new TidingsError(kind, `${what} ${limit} bytes`, { cause: error });
   };
   const feedNow = (chunk: string | Uint8Array) => {
     const parser = inner!;
@@ -100,11 +109,11 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     if (records.length > 0) deliver(parser, records);
   };
 
-  const ready = wasmIfReady();
+  const ready = parserWasmIfReady();
   if (ready) build(ready);
   else {
     pending = [];
-    void init().then((wasm) => {
+    void loadParserWasm().then((wasm) => {
       build(wasm);
       const queued = pending ?? [];
       pending = undefined;

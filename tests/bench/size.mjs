@@ -1,13 +1,22 @@
-// Size of what an app ships for `import { connect, createParser } from 'tidings'`, next to the
-// peers, measured the same way. Prints one JSON document on stdout.
+// Size of what an app ships for tidings, per usage, next to the peers, measured the same way.
+// Prints one JSON document on stdout.
 //
 //   node tests/bench/size.mjs
 //
-// Two measurements per library:
-//  * "as shipped": every ESM file the entry reaches (esbuild's metafile inputs), unminified as
-//    in node_modules / npm/dist, plus tidings' .wasm; neither peer ships minified ESM;
+// tidings ships two wasm modules, each loaded on first use: the parser (`createParser`) and the
+// client (`connect`/`stream`). So the honest figure depends on what the app imports:
+//  * "createParser only": `export { createParser } from 'tidings'` + the parser .wasm,
+//    next to eventsource-parser;
+//  * "connect only": `export { connect } from 'tidings'` + the client .wasm, next to
+//    @microsoft/fetch-event-source;
+//  * "main entry": `export { connect, createParser } from 'tidings'`: its JS (which is all an
+//    import fetches up front) and, for an app that uses both, the JS + both .wasm files.
+// Two measurements per usage:
+//  * "as shipped": every ESM file the bundle keeps (esbuild's metafile, after tree-shaking),
+//    unminified as in node_modules / npm/dist, plus the .wasm files it loads; neither peer ships
+//    minified ESM;
 //  * "bundled": `esbuild --bundle --minify --format=esm` of the entry (what a production
-//    bundle adds), plus tidings' .wasm (already wasm-opt -Oz).
+//    bundle adds), plus the .wasm files (already wasm-opt -Oz).
 // gzip at level 9 and brotli at quality 11 (node:zlib), each file compressed on its own.
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -25,25 +34,37 @@ const measure = (bytes) => ({
 });
 const sum = (parts) => parts.reduce((a, p) => ({ raw: a.raw + p.raw, gzip: a.gzip + p.gzip, brotli: a.brotli + p.brotli }), { raw: 0, gzip: 0, brotli: 0 });
 
-async function library(name, entry, extra = []) {
-  const common = { entryPoints: [entry], bundle: true, format: 'esm', write: false, absWorkingDir: here, logLevel: 'error', platform: 'browser', external: ['node:*'] };
+/** `names` re-exported from `from`, bundled; `wasm` are the .wasm files that usage loads. */
+async function usage(name, library, from, names, wasm = []) {
+  const common = {
+    stdin: { contents: `export { ${names.join(', ')} } from ${JSON.stringify(from)};\n`, resolveDir: here, loader: 'js' },
+    bundle: true, format: 'esm', write: false, absWorkingDir: here, logLevel: 'error', platform: 'browser', external: ['node:*'],
+  };
   const plain = await build({ ...common, metafile: true });
-  const inputs = Object.keys(plain.metafile.inputs).map((p) => join(here, p));
-  const shippedFiles = [...inputs, ...extra];
+  // The files that end up in the bundle (tree-shaking drops the others, e.g. connect.js for a
+  // createParser-only app).
+  const [output] = Object.values(plain.metafile.outputs);
+  const inputs = Object.entries(output.inputs).filter(([p, i]) => p !== '<stdin>' && i.bytesInOutput > 0).map(([p]) => join(here, p));
+  const shippedFiles = [...inputs, ...wasm];
   const shipped = sum(shippedFiles.map((f) => measure(readFileSync(f))));
   const minified = await build({ ...common, minify: true });
   const js = measure(minified.outputFiles[0].contents);
-  const bundled = sum([js, ...extra.map((f) => measure(readFileSync(f)))]);
-  return { name, files: shippedFiles.map((f) => relative(root, f)), shipped, bundledJs: js, bundled };
+  const bundled = sum([js, ...wasm.map((f) => measure(readFileSync(f)))]);
+  return { name, library, imports: names, files: shippedFiles.map((f) => relative(root, f)), shipped, bundledJs: js, bundled };
 }
 
-const wasm = join(root, 'npm/wasm/tidings_wasm_bg.wasm');
-const libs = [
-  await library('tidings', join(root, 'npm/dist/index.js'), [wasm]),
-  await library('eventsource-parser', 'eventsource-parser'),
-  await library('@microsoft/fetch-event-source', '@microsoft/fetch-event-source'),
+const entry = join(root, 'npm/dist/index.js');
+const parserWasm = join(root, 'npm/wasm/tidings_parser_bg.wasm');
+const clientWasm = join(root, 'npm/wasm/tidings_wasm_bg.wasm');
+const usages = [
+  await usage('tidings: createParser only', 'tidings', entry, ['createParser'], [parserWasm]),
+  await usage('tidings: connect only', 'tidings', entry, ['connect'], [clientWasm]),
+  await usage('tidings: main entry, both', 'tidings', entry, ['connect', 'createParser'], [parserWasm, clientWasm]),
+  await usage('eventsource-parser: createParser', 'eventsource-parser', 'eventsource-parser', ['createParser']),
+  await usage('@microsoft/fetch-event-source: fetchEventSource', '@microsoft/fetch-event-source', '@microsoft/fetch-event-source', ['fetchEventSource']),
 ];
 const versions = Object.fromEntries(
   ['eventsource-parser', '@microsoft/fetch-event-source'].map((n) => [n, JSON.parse(readFileSync(join(here, 'node_modules', n, 'package.json'))).version]),
 );
-process.stdout.write(`${JSON.stringify({ wasm: measure(readFileSync(wasm)), libs, versions }, null, 1)}\n`);
+const wasm = { parser: measure(readFileSync(parserWasm)), client: measure(readFileSync(clientWasm)) };
+process.stdout.write(`${JSON.stringify({ wasm, usages, versions }, null, 1)}\n`);

@@ -7,9 +7,12 @@
 //     createParser on bytes.
 // Prints what each bundler ships for `import { connect } from 'tidings'` (JS + wasm, raw and gzip).
 //
-// Finding: webpack 5 needs no configuration at all. tidings instantiates the wasm itself from
-// `new URL('../wasm/tidings_wasm_bg.wasm', import.meta.url)`, which webpack turns into an asset
-// module (one hashed .wasm file); `experiments.asyncWebAssembly` is not needed and not set here.
+// Finding: webpack 5 needs no configuration at all. tidings instantiates each of its two wasm
+// modules itself from `new URL('../wasm/<name>_bg.wasm', import.meta.url)`, which webpack turns
+// into an asset module (a hashed .wasm file); `experiments.asyncWebAssembly` is not needed and not
+// set here. For `import { connect }` webpack drops the parser module entirely (one .wasm asset);
+// Vite emits both .wasm files as assets (it transforms every module of the graph before
+// tree-shaking) but the page fetches only the client's. Either way the app downloads one .wasm.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,8 +41,8 @@ function run(cmd, args, cwd, timeout = 120_000) {
 
 const install = (cwd) => run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], cwd, 150_000);
 
-/** JS + wasm files under `dir`, with raw and gzip sizes. */
-function shipped(dir) {
+/** JS + wasm files under `dir` (except those `skip` says), with raw and gzip sizes. */
+function shipped(dir, skip = () => false) {
   const rows = [];
   const walk = (d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -47,6 +50,7 @@ function shipped(dir) {
       if (e.isDirectory()) walk(p);
       else if (/\.(m?js|wasm)$/.test(e.name)) {
         const bytes = readFileSync(p);
+        if (skip(e.name, bytes)) continue;
         rows.push({ name: relative(dir, p), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
       }
     }
@@ -69,6 +73,24 @@ const describe = (label, s) =>
     .map((r) => `${r.name} ${r.raw} B / ${r.gzip} B gz`)
     .join(', ')}]`;
 const sizes = [];
+
+// The two modules as built (the client is the one `connect` loads), to recognise hashed assets.
+const CLIENT_WASM_BYTES = readFileSync(join(repo, 'npm/wasm/tidings_wasm_bg.wasm')).length;
+const PARSER_WASM_BYTES = readFileSync(join(repo, 'npm/wasm/tidings_parser_bg.wasm')).length;
+
+/** The page fetched exactly one .wasm, the client module (`asset`: its emitted file name). */
+function fetchedOnlyTheClient(got, asset) {
+  assert.equal(got.wasm.length, 1, `one .wasm fetched: ${JSON.stringify(got.wasm)}`);
+  assert.equal(got.wasm[0].status, 200);
+  assert.ok(new URL(got.wasm[0].url).pathname.endsWith(asset), `${got.wasm[0].url} is the client module (${asset})`);
+}
+
+/** The name of the emitted asset with the client module's bytes. */
+function clientAsset(s) {
+  const row = s.rows.find((r) => r.name.endsWith('.wasm') && r.raw === CLIENT_WASM_BYTES);
+  assert.ok(row, `the client .wasm is emitted: ${JSON.stringify(s.rows)}`);
+  return row.name.split('/').at(-1);
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -215,7 +237,8 @@ test('webpack 5 production build (no wasm experiments) -> an event in Chromium',
   // A classic (non-module) script: webpack's default output; the wasm URL comes from publicPath 'auto'.
   writeFileSync(join(out, 'index.html'), page('<script defer src="./main.js"></script>'));
   const s = shipped(out);
-  assert.equal(s.rows.filter((r) => r.name.endsWith('.wasm')).length, 1, 'exactly one .wasm asset is emitted');
+  assert.equal(s.rows.filter((r) => r.name.endsWith('.wasm')).length, 1, 'exactly one .wasm asset is emitted (the parser module is tree-shaken)');
+  const asset = clientAsset(s);
   sizes.push(describe(`webpack ${WEBPACK} (production)`, s));
   t.diagnostic(sizes.at(-1));
 
@@ -223,8 +246,7 @@ test('webpack 5 production build (no wasm experiments) -> an event in Chromium',
   const got = await receive(`${server.url}/webpack/index.html`, `/sse/ticks?count=1&interval_ms=0&session=${id}`);
   assert.equal(got.text, 'event 0 {"n":0}');
   assert.deepEqual(got.problems, []);
-  assert.equal(got.wasm.length, 1);
-  assert.equal(got.wasm[0].status, 200);
+  fetchedOnlyTheClient(got, asset);
   await until(async () => (await stats(server.url, id)).open === 0, 10_000, 'the stream to close');
 });
 
@@ -232,15 +254,19 @@ test('vite build -> an event in Chromium', { timeout: 90_000 }, async (t) => {
   const out = join(www, 'vite');
   await run(join(app, 'node_modules/.bin/vite'), ['build', '--base', './', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], app);
   const s = shipped(out);
-  assert.equal(s.rows.filter((r) => r.name.endsWith('.wasm')).length, 1, 'exactly one .wasm asset is emitted');
-  sizes.push(describe(`vite ${VITE} (build)`, s));
+  const wasmRows = s.rows.filter((r) => r.name.endsWith('.wasm'));
+  assert.deepEqual(wasmRows.map((r) => r.raw).sort((a, b) => a - b), [PARSER_WASM_BYTES, CLIENT_WASM_BYTES].sort((a, b) => a - b), 'the two modules are emitted as assets');
+  const asset = clientAsset(s);
+  // What the connect-only page downloads: every JS file and the client module, not the parser's.
+  const fetched = shipped(out, (name, bytes) => name.endsWith('.wasm') && bytes.length === PARSER_WASM_BYTES);
+  sizes.push(describe(`vite ${VITE} (build; without the parser .wasm, emitted but never fetched)`, fetched));
   t.diagnostic(sizes.at(-1));
 
   const id = session('vite-build');
   const got = await receive(`${server.url}/vite/index.html`, `/sse/ticks?count=1&interval_ms=0&session=${id}`);
   assert.equal(got.text, 'event 0 {"n":0}');
   assert.deepEqual(got.problems, []);
-  assert.equal(got.wasm.length, 1);
+  fetchedOnlyTheClient(got, asset);
   await until(async () => (await stats(server.url, id)).open === 0, 10_000, 'the stream to close');
 });
 
@@ -279,8 +305,7 @@ test('vite dev server -> an event from the dev server (cross-origin) in Chromium
   t.diagnostic(`vite dev: first load to first event ${Date.now() - started} ms; wasm from ${got.wasm.map((w) => `${new URL(w.url).pathname} (${w.status}, ${w.type})`).join(', ')}`);
   assert.equal(got.text, 'event 0 {"n":0}');
   assert.deepEqual(got.problems, []);
-  assert.equal(got.wasm.length, 1);
-  assert.equal(got.wasm[0].status, 200);
+  fetchedOnlyTheClient(got, '/tidings_wasm_bg.wasm');
   assert.equal(got.wasm[0].type, 'application/wasm', 'served with the MIME type instantiateStreaming needs');
   await until(async () => (await stats(server.url, id)).open === 0, 10_000, 'the stream to close');
 });

@@ -14,6 +14,7 @@
 
 extern crate alloc;
 
+pub mod batch;
 pub mod parser;
 pub mod policy;
 

@@ -73,42 +73,215 @@ pub struct ClientError {
     pub delay_ms: Option<u64>,
 }
 
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+// The messages are built by pushing onto a `String`, not with `write!`: the wasm module of the
+// npm package sends them to JS, and `core::fmt` would cost it several KB. `Display` uses the
+// same code, so the two cannot drift apart.
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(digit));
+    }
+}
+
+/// Appends the `Display` text of a parse error.
+fn push_parse_error(out: &mut String, error: &ParseError) {
+    let (text, limit) = match error {
+        ParseError::LineTooLong { limit } => ("line longer than ", *limit),
+        ParseError::EventTooLarge { limit } => ("event data larger than ", *limit),
+        other => return out.push_str(&other.to_string()),
+    };
+    out.push_str(text);
+    push_decimal(out, limit as u64);
+    out.push_str(" bytes");
+}
+
+/// Appends the `Display` text of a give-up reason.
+pub(crate) fn push_give_up_reason(out: &mut String, reason: &GiveUpReason) {
+    out.push_str(match reason {
+        GiveUpReason::Http { status } => {
+            out.push_str("http status ");
+            return push_decimal(out, u64::from(*status));
+        }
+        GiveUpReason::ContentType => "content type is not text/event-stream",
+        GiveUpReason::NoContent => "no content",
+        GiveUpReason::MaxAttempts => "too many attempts",
+        GiveUpReason::MaxElapsed => "reconnecting took too long",
+        GiveUpReason::Closed => "closed",
+        GiveUpReason::OneShotDone => "stream finished",
+        GiveUpReason::OneShotFailed => "stream failed",
+        other => return out.push_str(&other.to_string()),
+    });
+}
+
+impl ErrorKind {
+    /// Appends the `Display` text.
+    fn push_message(&self, out: &mut String) {
         match self {
             ErrorKind::Http {
                 status,
                 status_text,
                 ..
-            } if status_text.is_empty() => {
-                write!(f, "http status {status}")
+            } => {
+                out.push_str("http status ");
+                push_decimal(out, u64::from(*status));
+                if !status_text.is_empty() {
+                    out.push(' ');
+                    out.push_str(status_text);
+                }
             }
-            ErrorKind::Http {
-                status,
-                status_text,
-                ..
-            } => write!(f, "http status {status} {status_text}"),
             ErrorKind::ContentType {
                 content_type: Some(ct),
-            } => write!(f, "unexpected content-type {ct}"),
-            ErrorKind::ContentType { content_type: None } => f.write_str("missing content-type"),
-            ErrorKind::Network { message } => write!(f, "network error: {message}"),
-            ErrorKind::IdleTimeout => f.write_str("no data within the idle timeout"),
-            ErrorKind::TooLarge(e) => write!(f, "{e}"),
-            ErrorKind::Aborted => f.write_str("aborted"),
-            ErrorKind::GaveUp(reason) => write!(f, "gave up: {reason}"),
+            } => {
+                out.push_str("unexpected content-type ");
+                out.push_str(ct);
+            }
+            ErrorKind::ContentType { content_type: None } => out.push_str("missing content-type"),
+            ErrorKind::Network { message } => {
+                out.push_str("network error: ");
+                out.push_str(message);
+            }
+            ErrorKind::IdleTimeout => out.push_str("no data within the idle timeout"),
+            ErrorKind::TooLarge(e) => push_parse_error(out, e),
+            ErrorKind::Aborted => out.push_str("aborted"),
+            ErrorKind::GaveUp(reason) => {
+                out.push_str("gave up: ");
+                push_give_up_reason(out, reason);
+            }
         }
+    }
+}
+
+impl ClientError {
+    /// The `Display` text, built without `core::fmt` (for the JS export).
+    pub(crate) fn message(&self) -> String {
+        let mut out = String::new();
+        self.kind.push_message(&mut out);
+        if let (Some(delay), true) = (self.delay_ms, self.will_retry) {
+            out.push_str(" (retry ");
+            push_decimal(&mut out, u64::from(self.attempt));
+            out.push_str(" in ");
+            push_decimal(&mut out, delay);
+            out.push_str(" ms)");
+        }
+        out
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.push_message(&mut text);
+        f.write_str(&text)
     }
 }
 
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        match self.delay_ms {
-            Some(delay) if self.will_retry => write!(f, " (retry {} in {delay} ms)", self.attempt),
-            _ => Ok(()),
-        }
+        f.write_str(&self.message())
     }
 }
 
 impl std::error::Error for ClientError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(kind: ErrorKind, will_retry: bool, delay_ms: Option<u64>) -> ClientError {
+        ClientError {
+            kind,
+            will_retry,
+            attempt: 3,
+            delay_ms,
+        }
+    }
+
+    #[test]
+    fn messages_are_the_same_as_before() {
+        let http = |status_text: &str| ErrorKind::Http {
+            status: 503,
+            status_text: status_text.into(),
+            body: "x".into(),
+        };
+        for (error, text) in [
+            (error(http(""), false, None), "http status 503"),
+            (
+                error(http("Service Unavailable"), true, Some(1500)),
+                "http status 503 Service Unavailable (retry 3 in 1500 ms)",
+            ),
+            (error(http(""), false, Some(1500)), "http status 503"),
+            (
+                error(
+                    ErrorKind::ContentType {
+                        content_type: Some("text/html".into()),
+                    },
+                    false,
+                    None,
+                ),
+                "unexpected content-type text/html",
+            ),
+            (
+                error(ErrorKind::ContentType { content_type: None }, false, None),
+                "missing content-type",
+            ),
+            (
+                error(
+                    ErrorKind::Network {
+                        message: "refused".into(),
+                    },
+                    true,
+                    Some(0),
+                ),
+                "network error: refused (retry 3 in 0 ms)",
+            ),
+            (
+                error(ErrorKind::IdleTimeout, true, Some(u64::MAX)),
+                "no data within the idle timeout (retry 3 in 18446744073709551615 ms)",
+            ),
+            (error(ErrorKind::Aborted, false, None), "aborted"),
+        ] {
+            assert_eq!(error.message(), text);
+            assert_eq!(error.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn parse_errors_and_give_up_reasons_read_as_in_tidings_core() {
+        for parse in [
+            ParseError::LineTooLong { limit: 0 },
+            ParseError::EventTooLarge { limit: 16 << 20 },
+            ParseError::EventTooLarge { limit: usize::MAX },
+        ] {
+            let error = error(ErrorKind::TooLarge(parse), false, None);
+            assert_eq!(error.to_string(), parse.to_string());
+        }
+        for reason in [
+            GiveUpReason::Http { status: 0 },
+            GiveUpReason::Http { status: 404 },
+            GiveUpReason::ContentType,
+            GiveUpReason::NoContent,
+            GiveUpReason::MaxAttempts,
+            GiveUpReason::MaxElapsed,
+            GiveUpReason::Closed,
+            GiveUpReason::OneShotDone,
+            GiveUpReason::OneShotFailed,
+        ] {
+            let mut text = String::new();
+            push_give_up_reason(&mut text, &reason);
+            assert_eq!(text, reason.to_string());
+            let error = error(ErrorKind::GaveUp(reason), false, None);
+            assert_eq!(error.to_string(), format!("gave up: {reason}"));
+        }
+    }
+}

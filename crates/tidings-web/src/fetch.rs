@@ -115,7 +115,7 @@ async fn build_request(
     }
     if let Some(callback) = &request.header_callback {
         let produced = (callback.0)().await.map_err(|message| ErrorKind::Network {
-            message: format!("header callback failed: {message}"),
+            message: ["header callback failed: ", &message].concat(),
         })?;
         for (name, value) in &produced {
             set_header(&headers, name, value)?;

@@ -246,7 +246,8 @@ window.benchReady = true;
  */
 window.benchBoundary = async ({ smoke, runs }) => {
   await init();
-  const glue = await import('/pkg/wasm/tidings_wasm.js');
+  // The parser module's glue (same URL as the package's loader, so the instance init() loaded).
+  const glue = await import('/pkg/wasm/tidings_parser.js');
   const workload = workloads({ smoke }).find((w) => w.name === 'tokens');
   const chunks = split(workload.bytes, workload.chunk);
   const n = workload.events;

@@ -3,13 +3,14 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, Uint32Array};
+use tidings_core::batch::Batch;
 use tidings_core::policy::{Config as PolicyConfig, Jitter};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::batch::Batch;
 use super::{js_error, set};
+use crate::error::push_give_up_reason;
 use crate::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
     Listen, ListenerId, Transport, live_handles,
@@ -178,7 +179,8 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
 }
 
 fn error_to_js(error: &ClientError) -> JsValue {
-    let value = js_error(error.kind.name(), &error.to_string());
+    // `message()`, not `to_string()`: the same text without linking core::fmt.
+    let value = js_error(error.kind.name(), &error.message());
     set(&value, "willRetry", error.will_retry);
     set(&value, "attempt", error.attempt);
     if let Some(delay) = error.delay_ms {
@@ -203,7 +205,11 @@ fn error_to_js(error: &ClientError) -> JsValue {
                     .map_or(JsValue::NULL, JsValue::from_str),
             );
         }
-        ErrorKind::GaveUp(reason) => set(&value, "reason", reason.to_string()),
+        ErrorKind::GaveUp(reason) => {
+            let mut text = String::new();
+            push_give_up_reason(&mut text, reason);
+            set(&value, "reason", text);
+        }
         _ => {}
     }
     value
@@ -212,7 +218,7 @@ fn error_to_js(error: &ClientError) -> JsValue {
 /// The full client: reconnects, policy, typed errors, metrics.
 ///
 /// `on(kind, eventType, callback)` with `kind` one of `batch` (`(records, text)`: every event
-/// of one chunk at once, in the format of `batch.rs`; what the npm package uses), `event`
+/// of one chunk at once, in the format of `tidings_core::batch`; what the npm package uses), `event`
 /// (`(type, data, lastEventId)` per event; `eventType` `"*"` for all), `open`
 /// (`(status, headers, attempt)`), `error` (an `Error` with `kind`, `willRetry`, `attempt`,
 /// `delay`, HTTP details), `status` (`(status)`), `retry` (`(ms)`), `comment` (`(text)`),
@@ -261,8 +267,8 @@ impl JsClient {
                             batch.push_event(&m.event_type, &m.data, &m.last_event_id);
                         }
                         (
-                            Uint32Array::from(batch.records.as_slice()),
-                            JsValue::from_str(&batch.text),
+                            Uint32Array::from(batch.records()),
+                            JsValue::from_str(batch.text()),
                         )
                     };
                     callback.call2(null, &records, &text)

@@ -1,0 +1,206 @@
+//! The batch format: how the frames of one chunk cross a boundary (wasm → JavaScript) at once.
+//!
+//! A batch is one string (the texts of all frames, concatenated) plus a table of `u32`
+//! records saying how to cut it (see [`record`]). Lengths are in UTF-16 code units, i.e. JS
+//! string `length`s, so the receiver decodes the string once and cuts it with `substring`.
+//! The JavaScript decoder is `npm/src/batch.ts` in the tidings repository; the two must agree
+//! on [`record`].
+//!
+//! Pure data shuffling: no IO, no formatting, no panicking index.
+//!
+//! ```
+//! use tidings_core::Parser;
+//! use tidings_core::batch::{Batch, record};
+//!
+//! let mut parser = Parser::new();
+//! let mut batch = Batch::new();
+//! batch.start();
+//! parser
+//!     .feed(b"event: tick\ndata: h\xc3\xa9\n\n: hi\nretry: 5\n\n", |frame| batch.push(frame))
+//!     .unwrap();
+//! assert_eq!(batch.text(), "tickhéhi");
+//! assert_eq!(
+//!     batch.records(),
+//!     &[record::TYPE, 4, record::EVENT, 2, record::COMMENT, 2, record::RETRY, 5, 0]
+//! );
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::parser::Frame;
+
+/// Record kinds; each kind is followed by its words.
+pub mod record {
+    /// `[EVENT, n]`: an event whose data is the next `n` UTF-16 code units of the text.
+    pub const EVENT: u32 = 0;
+    /// `[TYPE, n]`: the next `n` code units are the type of the events that follow.
+    pub const TYPE: u32 = 1;
+    /// `[ID, n]`: the next `n` code units are the last event ID of the events that follow.
+    pub const ID: u32 = 2;
+    /// `[COMMENT, n]`: a comment, the next `n` code units.
+    pub const COMMENT: u32 = 3;
+    /// `[RETRY, low, high]`: a reconnection time in ms, `high * 2^32 + low`.
+    pub const RETRY: u32 = 4;
+    /// `[ERROR]` (always last): parsing stopped; the receiver asks for the error separately.
+    pub const ERROR: u32 = 5;
+}
+
+/// The UTF-16 length of `text`, i.e. its JS `length`.
+fn utf16_len(text: &str) -> u32 {
+    let n = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().map(char::len_utf16).sum()
+    };
+    n as u32
+}
+
+/// Frames encoded for a single crossing of the boundary.
+///
+/// Each batch starts (see [`start`](Batch::start)) from type `message` and the empty last
+/// event ID, so it is self-contained on the receiving side, and only changes of type and ID
+/// are recorded (nearly every event has the type and ID of the one before).
+#[derive(Debug, Default)]
+pub struct Batch {
+    text: String,
+    records: Vec<u32>,
+    /// Type and last event ID of the previous event of this batch.
+    event_type: String,
+    id: String,
+}
+
+impl Batch {
+    /// An empty batch; call [`start`](Batch::start) before the first frame.
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    /// Empties the batch for the next crossing (keeps the allocations).
+    pub fn start(&mut self) {
+        self.text.clear();
+        self.records.clear();
+        self.event_type.clear();
+        self.event_type.push_str("message");
+        self.id.clear();
+    }
+
+    fn push_text(&mut self, kind: u32, text: &str) {
+        self.records.push(kind);
+        self.records.push(utf16_len(text));
+        self.text.push_str(text);
+    }
+
+    /// Appends an event.
+    pub fn push_event(&mut self, event_type: &str, data: &str, last_event_id: &str) {
+        if event_type != self.event_type {
+            self.push_text(record::TYPE, event_type);
+            self.event_type.clear();
+            self.event_type.push_str(event_type);
+        }
+        if last_event_id != self.id {
+            self.push_text(record::ID, last_event_id);
+            self.id.clear();
+            self.id.push_str(last_event_id);
+        }
+        self.push_text(record::EVENT, data);
+    }
+
+    /// Appends a frame of the parser.
+    pub fn push(&mut self, frame: Frame<'_>) {
+        match frame {
+            Frame::Event(event) => {
+                self.push_event(event.event_type, event.data, event.last_event_id)
+            }
+            Frame::Retry(ms) => {
+                self.records
+                    .extend([record::RETRY, ms as u32, (ms >> 32) as u32]);
+            }
+            Frame::Comment(text) => self.push_text(record::COMMENT, text),
+        }
+    }
+
+    /// Appends the [`record::ERROR`] record that ends a batch whose feed failed.
+    pub fn push_error(&mut self) {
+        self.records.push(record::ERROR);
+    }
+
+    /// The concatenated texts of the batch so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The records of the batch so far.
+    pub fn records(&self) -> &[u32] {
+        &self.records
+    }
+
+    /// Moves the text out, leaving it empty.
+    pub fn take_text(&mut self) -> String {
+        core::mem::take(&mut self.text)
+    }
+
+    /// Moves the records out, leaving them empty.
+    pub fn take_records(&mut self) -> Vec<u32> {
+        core::mem::take(&mut self.records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Parser;
+
+    fn encode(input: &[u8]) -> (String, Vec<u32>) {
+        let mut parser = Parser::new();
+        let mut batch = Batch::new();
+        batch.start();
+        if parser.feed(input, |f| batch.push(f)).is_err() {
+            batch.push_error();
+        }
+        (batch.take_text(), batch.take_records())
+    }
+
+    #[test]
+    fn only_changes_of_type_and_id_are_recorded() {
+        let (text, records) = encode(b"id: 1\ndata: a\n\ndata: b\n\nevent: x\nid: 2\ndata: c\n\n");
+        assert_eq!(text, "1abx2c");
+        use record::*;
+        assert_eq!(
+            records,
+            [ID, 1, EVENT, 1, EVENT, 1, TYPE, 1, ID, 1, EVENT, 1]
+        );
+    }
+
+    #[test]
+    fn lengths_are_utf16_and_retry_is_split() {
+        let (text, records) = encode("data: 😀é\nretry: 4294967301\n\n".as_bytes());
+        assert_eq!(text, "😀é");
+        assert_eq!(records, [record::RETRY, 5, 1, record::EVENT, 3]);
+    }
+
+    #[test]
+    fn start_resets_type_and_id() {
+        let mut batch = Batch::new();
+        batch.start();
+        batch.push_event("x", "d", "7");
+        batch.start();
+        batch.push_event("message", "d", "");
+        assert_eq!(batch.records(), &[record::EVENT, 1]);
+        assert_eq!(batch.text(), "d");
+    }
+
+    #[test]
+    fn an_error_ends_the_batch() {
+        let mut parser = Parser::with_limits(crate::Limits {
+            max_line_len: 4,
+            max_event_size: 4,
+        });
+        let mut batch = Batch::new();
+        batch.start();
+        if parser.feed(b"data: 123456\n\n", |f| batch.push(f)).is_err() {
+            batch.push_error();
+        }
+        assert_eq!(batch.records(), &[record::ERROR]);
+    }
+}

@@ -1,0 +1,33 @@
+/**
+ * Instantiation shared by the two lazily loaded wasm modules (see `loader.ts`).
+ *
+ * @internal
+ * @packageDocumentation
+ */
+
+/** What locates a `.wasm` file: a URL, a `Response`, raw bytes, or a compiled module. */
+export type WasmSource = string | URL | Response | BufferSource | WebAssembly.Module;
+
+/** The default export of a wasm-bindgen `--target web` glue module. @internal */
+export interface Glue {
+  default(options: { module_or_path: WasmSource }): Promise<unknown>;
+}
+
+function isNodeFileUrl(url: URL): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return url.protocol === 'file:' && typeof proc?.versions?.node === 'string';
+}
+
+/** Instantiates `glue` from `input`. @internal */
+export async function instantiate(glue: Glue, input: WasmSource): Promise<void> {
+  if (input instanceof URL && isNodeFileUrl(input)) {
+    // Node's fetch() cannot read file: URLs. The specifier is hidden from bundlers so that
+    // browser builds never try to resolve a Node built-in.
+    const fsModule = 'node:fs/promises';
+    const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule)) as {
+      readFile(path: URL): Promise<Uint8Array>;
+    };
+    input = (await fs.readFile(input)) as BufferSource;
+  }
+  await glue.default({ module_or_path: input });
+}
