@@ -41,6 +41,8 @@ step "rustfmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy -p tidings-web -p tidings-parser-wasm -p tidings-leptos -p tidings-leptos-demo --all-targets \
   --target wasm32-unknown-unknown -- -D warnings
+step "clippy (parser wasm, no std)" cargo clippy -p tidings-parser-wasm --features no-std \
+  --target wasm32-unknown-unknown -- -D warnings
 step "core has no dependencies" core_has_no_dependencies
 step "core builds for wasm32 without std" \
   cargo build -p tidings-core --no-default-features --target wasm32-unknown-unknown

@@ -23,11 +23,15 @@ function run(cmd, args, cwd = root) {
 // (`createParser`; crate tidings-parser-wasm), so an app that only parses never downloads the client.
 const modules = [
   { crate: 'tidings-web', artifact: 'tidings_web', name: 'tidings_wasm' },
-  { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser' },
+  { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'] },
 ];
 
 if (!skipWasm) {
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', ...modules.flatMap((m) => ['-p', m.crate])]);
+  // One cargo invocation per module: built together, cargo would unify their features and
+  // link std into the parser module, whose `no-std` build leaves std's panic machinery out.
+  for (const m of modules) {
+    run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', m.crate, ...(m.features ?? [])]);
+  }
   rmSync(wasmDir, { recursive: true, force: true });
   mkdirSync(wasmDir, { recursive: true });
   for (const m of modules) {
