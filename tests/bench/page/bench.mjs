@@ -269,7 +269,7 @@ window.benchBoundary = async ({ smoke, runs }) => {
     'TextDecoder.decode of each chunk (bytes -> one string)': () => {
       for (const chunk of chunks) sink += decoder.decode(chunk).length;
     },
-    'TextDecoder.decode x3 per event (what the glue does for type, data, id)': () => {
+    'TextDecoder.decode x3 per event (what the glue did per event before batching: type, data, id)': () => {
       for (let c = 0; c < chunks.length; c++) {
         const chunk = chunks[c];
         const r = ranges[c];
