@@ -7,29 +7,18 @@
  * @packageDocumentation
  */
 import type * as ParserExports from '../wasm/tidings_parser.js';
-import { instantiate, type WasmSource } from './wasm-load.js';
+import { lazyModule } from './wasm-load.js';
 
 /** The parser module's wasm-bindgen exports, once loaded. @internal */
 export type ParserWasm = typeof ParserExports;
 
-let loaded: ParserWasm | undefined;
-let loading: Promise<ParserWasm> | undefined;
+const parserModule = /* @__PURE__ */ lazyModule<ParserWasm>(
+  () => import('../wasm/tidings_parser.js'),
+  () => new URL('../wasm/tidings_parser_bg.wasm', import.meta.url),
+);
 
-/** The loaded parser module, or `undefined` while it is not yet ready. @internal */
-export function parserWasmIfReady(): ParserWasm | undefined {
-  return loaded;
-}
+/** The loaded module, or `undefined` while it is not yet ready. @internal */
+export const parserWasmIfReady = parserModule.ifReady;
 
-/**
- * Loads the parser module once (every call returns the same promise; `source` counts only on
- * the first call). @internal
- */
-export function loadParserWasm(source?: WasmSource): Promise<ParserWasm> {
-  loading ??= (async () => {
-    const glue = await import('../wasm/tidings_parser.js');
-    await instantiate(glue, source ?? new URL('../wasm/tidings_parser_bg.wasm', import.meta.url));
-    loaded = glue;
-    return glue;
-  })();
-  return loading;
-}
+/** Loads the parser module once (every call returns the same promise). @internal */
+export const loadParserWasm = parserModule.load;

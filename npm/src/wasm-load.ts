@@ -31,3 +31,35 @@ export async function instantiate(glue: Glue, input: WasmSource): Promise<void> 
   }
   await glue.default({ module_or_path: input });
 }
+
+/** One lazily loaded wasm module. @internal */
+export interface LazyModule<T> {
+  /** The module, or `undefined` while it is not yet loaded. */
+  ifReady(): T | undefined;
+  /** Loads the module once: every call returns the same promise; `source` counts only on the first. */
+  load(source?: WasmSource): Promise<T>;
+}
+
+/**
+ * A wasm module loaded on the first `load()`, never at import. `importGlue` and `defaultUrl` stay
+ * literal at the call site (`import('../wasm/x.js')`, `new URL('../wasm/x_bg.wasm',
+ * import.meta.url)`): that is what lets bundlers find both files and put them in their own chunk.
+ *
+ * @internal
+ */
+export function lazyModule<T extends Glue>(importGlue: () => Promise<T>, defaultUrl: () => URL): LazyModule<T> {
+  let loaded: T | undefined;
+  let loading: Promise<T> | undefined;
+  return {
+    ifReady: () => loaded,
+    load(source) {
+      loading ??= (async () => {
+        const glue = await importGlue();
+        await instantiate(glue, source ?? defaultUrl());
+        loaded = glue;
+        return glue;
+      })();
+      return loading;
+    },
+  };
+}
