@@ -313,16 +313,38 @@ impl ParseError {
             ParseError::EventTooLarge { .. } => "event-too-large",
         }
     }
+
+    /// The limit that was exceeded, in bytes.
+    ///
+    /// ```
+    /// use tidings_core::ParseError;
+    /// assert_eq!(ParseError::LineTooLong { limit: 64 }.limit(), 64);
+    /// ```
+    pub fn limit(&self) -> usize {
+        match self {
+            ParseError::LineTooLong { limit } | ParseError::EventTooLarge { limit } => *limit,
+        }
+    }
+
+    /// The start of the `Display` text, which goes on with [`limit`](Self::limit) and
+    /// `" bytes"`. For callers that build the message without `core::fmt` (the wasm modules).
+    ///
+    /// ```
+    /// use tidings_core::ParseError;
+    /// let error = ParseError::LineTooLong { limit: 64 };
+    /// assert_eq!(format!("{}{} bytes", error.message_prefix(), error.limit()), error.to_string());
+    /// ```
+    pub fn message_prefix(&self) -> &'static str {
+        match self {
+            ParseError::LineTooLong { .. } => "line longer than ",
+            ParseError::EventTooLarge { .. } => "event data larger than ",
+        }
+    }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ParseError::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
-            ParseError::EventTooLarge { limit } => {
-                write!(f, "event data larger than {limit} bytes")
-            }
-        }
+        write!(f, "{}{} bytes", self.message_prefix(), self.limit())
     }
 }
 

@@ -297,17 +297,35 @@ pub enum GiveUpReason {
     OneShotFailed,
 }
 
+impl GiveUpReason {
+    /// The `Display` text, except that for [`GiveUpReason::Http`] it goes on with the status
+    /// code. For callers that build the message without `core::fmt` (the wasm modules).
+    ///
+    /// ```
+    /// use tidings_core::policy::GiveUpReason;
+    /// assert_eq!(GiveUpReason::NoContent.message_prefix(), "no content");
+    /// assert_eq!(GiveUpReason::Http { status: 404 }.message_prefix(), "http status ");
+    /// ```
+    pub fn message_prefix(&self) -> &'static str {
+        match self {
+            GiveUpReason::Http { .. } => "http status ",
+            GiveUpReason::ContentType => "content type is not text/event-stream",
+            GiveUpReason::NoContent => "no content",
+            GiveUpReason::MaxAttempts => "too many attempts",
+            GiveUpReason::MaxElapsed => "reconnecting took too long",
+            GiveUpReason::Closed => "closed",
+            GiveUpReason::OneShotDone => "stream finished",
+            GiveUpReason::OneShotFailed => "stream failed",
+        }
+    }
+}
+
 impl fmt::Display for GiveUpReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message_prefix())?;
         match self {
-            GiveUpReason::Http { status } => write!(f, "http status {status}"),
-            GiveUpReason::ContentType => f.write_str("content type is not text/event-stream"),
-            GiveUpReason::NoContent => f.write_str("no content"),
-            GiveUpReason::MaxAttempts => f.write_str("too many attempts"),
-            GiveUpReason::MaxElapsed => f.write_str("reconnecting took too long"),
-            GiveUpReason::Closed => f.write_str("closed"),
-            GiveUpReason::OneShotDone => f.write_str("stream finished"),
-            GiveUpReason::OneShotFailed => f.write_str("stream failed"),
+            GiveUpReason::Http { status } => write!(f, "{status}"),
+            _ => Ok(()),
         }
     }
 }

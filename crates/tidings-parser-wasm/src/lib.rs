@@ -124,11 +124,7 @@ impl JsParser {
         self.error.take().map_or(JsValue::UNDEFINED, |e| {
             let error = JsError::new();
             error.set_kind(e.code());
-            let limit = match e {
-                ParseError::LineTooLong { limit } | ParseError::EventTooLarge { limit } => limit,
-                _ => 0,
-            };
-            error.set_limit(limit as f64);
+            error.set_limit(e.limit() as f64);
             error.into()
         })
     }

@@ -94,34 +94,19 @@ fn push_decimal(out: &mut String, mut n: u64) {
     }
 }
 
-/// Appends the `Display` text of a parse error.
+/// Appends the `Display` text of a parse error (its words come from tidings-core).
 fn push_parse_error(out: &mut String, error: &ParseError) {
-    let (text, limit) = match error {
-        ParseError::LineTooLong { limit } => ("line longer than ", *limit),
-        ParseError::EventTooLarge { limit } => ("event data larger than ", *limit),
-        other => return out.push_str(&other.to_string()),
-    };
-    out.push_str(text);
-    push_decimal(out, limit as u64);
+    out.push_str(error.message_prefix());
+    push_decimal(out, error.limit() as u64);
     out.push_str(" bytes");
 }
 
-/// Appends the `Display` text of a give-up reason.
+/// Appends the `Display` text of a give-up reason (its words come from tidings-core).
 pub(crate) fn push_give_up_reason(out: &mut String, reason: &GiveUpReason) {
-    out.push_str(match reason {
-        GiveUpReason::Http { status } => {
-            out.push_str("http status ");
-            return push_decimal(out, u64::from(*status));
-        }
-        GiveUpReason::ContentType => "content type is not text/event-stream",
-        GiveUpReason::NoContent => "no content",
-        GiveUpReason::MaxAttempts => "too many attempts",
-        GiveUpReason::MaxElapsed => "reconnecting took too long",
-        GiveUpReason::Closed => "closed",
-        GiveUpReason::OneShotDone => "stream finished",
-        GiveUpReason::OneShotFailed => "stream failed",
-        other => return out.push_str(&other.to_string()),
-    });
+    out.push_str(reason.message_prefix());
+    if let GiveUpReason::Http { status } = reason {
+        push_decimal(out, u64::from(*status));
+    }
 }
 
 impl ErrorKind {
