@@ -414,8 +414,7 @@ impl Client {
             let mut state = self.shared.state.borrow_mut();
             let state = &mut *state;
             if let Some(id) = last_event_id {
-                state.last_event_id.clear();
-                state.last_event_id.push_str(id);
+                set_last_event_id(state, id);
             }
             end_connection(state, now_ms());
             state.policy = new_policy(&state.options, &state.last_event_id);
@@ -790,11 +789,10 @@ fn make_sink(shared: &Rc<Shared>, generation: u64) -> Sink {
         let Some(shared) = weak.upgrade() else {
             return false;
         };
-        if let TransportUpdate::ChunkEnd = update {
-            flush_chunk(&shared);
-            return shared.alive.get() && shared.state.borrow().generation == generation;
-        }
-        if !shared.alive.get() || shared.state.borrow().generation != generation {
+        let current = shared.alive.get() && shared.state.borrow().generation == generation;
+        // A chunk's end is handled even for a connection replaced meanwhile: its events
+        // arrived before the replacement and must not be lost.
+        if !current && !matches!(update, TransportUpdate::ChunkEnd) {
             return false;
         }
         on_update(&shared, update);
@@ -933,22 +931,14 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
     shared.in_chunk.set(false);
     let mut all = std::mem::take(&mut *shared.pending.borrow_mut());
     all.append(&mut notes);
-    deliver(shared, all);
+    if !all.is_empty() {
+        deliver(shared, all);
+    }
     if let Some(id) = sentinel_id {
         set_last_event_id(&mut shared.state.borrow_mut(), &id);
     }
     if needs_pump {
         pump(shared);
-    }
-}
-
-/// Delivers what waited for the end of a chunk. Called by the sink even for a connection that
-/// was replaced meanwhile: its events arrived before the replacement and must not be lost.
-fn flush_chunk(shared: &Rc<Shared>) {
-    shared.in_chunk.set(false);
-    let pending = std::mem::take(&mut *shared.pending.borrow_mut());
-    if !pending.is_empty() {
-        deliver(shared, pending);
     }
 }
 
@@ -1014,20 +1004,33 @@ fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
         // Per-event listeners first, event by event, each event moving the last event ID as
         // it is delivered. A listener that closes or reconnects the client ends this
         // connection: its remaining events are dropped, and nobody sees them.
+        let per_event = shared
+            .listeners
+            .borrow()
+            .entries
+            .iter()
+            .any(|(_, listen, _)| matches!(listen, Listen::Event(_) | Listen::AnyEvent));
         let mut delivered = 0;
-        for message in &messages {
-            if !current() {
-                break;
-            }
-            set_last_event_id(&mut shared.state.borrow_mut(), &message.last_event_id);
-            let event = ClientEvent::Message(message);
-            for callback in targets(shared, |listen| matches_listen(listen, &event)) {
+        if per_event {
+            for message in &messages {
                 if !current() {
                     break;
                 }
-                callback(&event);
+                set_last_event_id(&mut shared.state.borrow_mut(), &message.last_event_id);
+                let event = ClientEvent::Message(message);
+                for callback in targets(shared, |listen| matches_listen(listen, &event)) {
+                    if !current() {
+                        break;
+                    }
+                    callback(&event);
+                }
+                delivered += 1;
             }
-            delivered += 1;
+        } else if let (true, Some(last)) = (current(), messages.last()) {
+            // No user code runs before the batch listeners (the npm client's case), so the
+            // run is delivered as a whole: no per-event lookups on this hot path.
+            set_last_event_id(&mut shared.state.borrow_mut(), &last.last_event_id);
+            delivered = messages.len();
         }
         let messages = &messages[..delivered];
         if messages.is_empty() {
