@@ -146,7 +146,7 @@ const targets = [
   `| ≥ 3x eventsource-parser, large events (Chromium, createParser) | ${largeRatio.toFixed(2)}x (full client: ${chromiumClients.ratios['large/tidings connect()'].toFixed(2)}x; Node: ${nodeParsers.ratios['large/tidings createParser'].toFixed(2)}x) | ${status(largeRatio >= 3)} |`,
   `| core ≥ 50% of a memchr newline scan | ${core.map((c) => `${c.workload} ${(c.ratio * 100).toFixed(1)}%`).join(', ')} | ${status(coreMin >= 0.5)} |`,
   `| main entry ≤ 12 KB gzip (figure used: an app that imports only \`createParser\`, JS + parser .wasm, bundled + minified) | ${kb(parserOnly.bundled.gzip)} gzip (${kb(size.wasm.parser.gzip)} of it the parser .wasm); an app that imports only \`connect\`: ${kb(connectOnly.bundled.gzip)} (${kb(size.wasm.client.gzip)} the client .wasm); the static main entry JS alone: ${kb(mainBoth.bundledJs.gzip)} | ${status(parserOnly.bundled.gzip <= 12_000)} for createParser; ${status(connectOnly.bundled.gzip <= 12_000)} for connect |`,
-  `| storm peak ≤ 2x mean | ${stormTidings.peak_to_mean.toFixed(2)}x with the default policy (earlier default: ${storm.policies.filter((p) => p.name === 'earlier-default').map((p) => `${p.peak_to_mean.toFixed(1)}x`).join('')}; fixed delays: ${storm.policies.filter((p) => p.name.startsWith('fixed')).map((p) => `${p.peak_to_mean.toFixed(1)}x`).join(', ')}) | ${status(stormTidings.peak_to_mean <= 2)} |`,
+  `| storm peak ≤ 2x mean | ${stormTidings.peak_to_mean.toFixed(2)}x with the default policy (after a server's \`retry: 1000\`: ${storm.policies.filter((p) => p.name === 'server-retry-1000').map((p) => `${p.peak_to_mean.toFixed(2)}x, peak ${fmt(p.peak)}`).join('')}; earlier default: ${storm.policies.filter((p) => p.name === 'earlier-default').map((p) => `${p.peak_to_mean.toFixed(1)}x`).join('')}; fixed delays: ${storm.policies.filter((p) => p.name.startsWith('fixed')).map((p) => `${p.peak_to_mean.toFixed(1)}x`).join(', ')}) | ${status(stormTidings.peak_to_mean <= 2)} |`,
   `| heap growth ≤ 5% over ${fmt(mem.target)} reconnects | ${(growth * 100).toFixed(2)}% (baseline fetch loop, same endpoint: ${(growthOf(base) * 100).toFixed(2)}%) | ${status(growth <= 0.05)} |`,
 ].join('\n');
 
@@ -232,6 +232,9 @@ ${fmt(storm.clients)} clients connected and healthy; the server restarts at t = 
 server answers 503 until t = ${storm.down_ms / 1000} s and accepts from then on (instant responses).
 Connection attempts per ${storm.window_ms} ms window; the mean is over the windows from t = 0 to the last
 attempt. \`cargo run --release -p tidings-core --example storm -- --svg tests/bench/storm.svg\`.
+The \`retry: 1000\` row is the default policy after the server sent \`retry: 1000\` on the dropped
+connections: the reconnection time is then the base of the backoff, so the first retries land in
+[1 s, 1.5 s] (native EventSource: all at 1 s, like the fixed 1 s row).
 
 ${stormTable}
 

@@ -1,8 +1,9 @@
 //! Reconnect storm: 10,000 clients on a simulated clock, each driving the real [`Policy`],
 //! lose their connection when the server restarts at t = 0. The server answers `503` until
 //! it is back (t = 5 s by default), then accepts. Counts connection attempts per 100 ms window
-//! for tidings' default policy (exponential backoff, full jitter), its earlier default, and
-//! fixed-delay policies (no jitter), and writes an SVG plot. `--explore` prints other tunings.
+//! for tidings' default policy (exponential backoff, full jitter), the same policy after the
+//! server sent `retry: 1000` (the reconnection time becomes the base of the backoff), its
+//! earlier default, and fixed-delay policies (no jitter), and writes an SVG plot. `--explore` prints other tunings.
 //!
 //! ```text
 //! cargo run --release -p tidings-core --example storm -- [--clients N] [--down-ms MS] [--svg PATH]
@@ -26,6 +27,8 @@ struct Scenario {
     name: &'static str,
     label: &'static str,
     config: Config,
+    /// The `retry:` the server sent on the connections that dropped, if any.
+    server_retry_ms: Option<u64>,
 }
 
 struct Run {
@@ -55,7 +58,7 @@ fn bump(histogram: &mut Vec<u64>, at: u64) {
     histogram[window] += 1;
 }
 
-fn simulate(config: Config, clients: u64, down_ms: u64) -> Run {
+fn simulate(config: Config, server_retry_ms: Option<u64>, clients: u64, down_ms: u64) -> Run {
     let mut policies: Vec<Policy> = (0..clients).map(|i| Policy::new(config, seed(i))).collect();
     // Everyone has been connected and healthy for a minute.
     let before = T0 - 60_000;
@@ -65,6 +68,9 @@ fn simulate(config: Config, clients: u64, down_ms: u64) -> Run {
         let outcome = policy.handle_response(before, 200, Some("text/event-stream"), None);
         assert_eq!(outcome, Outcome::Opened);
         policy.handle_bytes(before);
+        if let Some(ms) = server_retry_ms {
+            policy.handle_retry(ms);
+        }
         policy.handle_timeout(T0 - 1);
     }
     // The restart: every connection drops at t = 0.
@@ -244,6 +250,13 @@ fn main() {
             name: "tidings-full-jitter",
             label: "tidings default (3 s doubling to 10 s, full jitter)",
             config: Config::default(),
+            server_retry_ms: None,
+        },
+        Scenario {
+            name: "server-retry-1000",
+            label: "tidings default, server sent retry: 1000 (first retry in [1, 1.5] s, growing from 1 s)",
+            config: Config::default(),
+            server_retry_ms: Some(1_000),
         },
         Scenario {
             name: "earlier-default",
@@ -251,6 +264,7 @@ fn main() {
             config: Config::default()
                 .with_initial_delay_ms(1_000)
                 .with_max_delay_ms(30_000),
+            server_retry_ms: None,
         },
         Scenario {
             name: "fixed-1s",
@@ -259,6 +273,7 @@ fn main() {
                 .with_initial_delay_ms(1_000)
                 .with_multiplier(1)
                 .with_jitter(Jitter::None),
+            server_retry_ms: None,
         },
         Scenario {
             name: "fixed-3s",
@@ -267,11 +282,12 @@ fn main() {
                 .with_initial_delay_ms(3_000)
                 .with_multiplier(1)
                 .with_jitter(Jitter::None),
+            server_retry_ms: None,
         },
     ];
     let runs: Vec<(&Scenario, Run)> = scenarios
         .iter()
-        .map(|s| (s, simulate(s.config, clients, down_ms)))
+        .map(|s| (s, simulate(s.config, s.server_retry_ms, clients, down_ms)))
         .collect();
 
     let mut json = format!(
@@ -326,7 +342,7 @@ fn main() {
             ),
         ];
         for (label, config) in alternatives {
-            let run = simulate(config, clients, down_ms);
+            let run = simulate(config, None, clients, down_ms);
             let (peak, mean) = peak_mean(&run.attempts);
             let (accepted_peak, _) = peak_mean(&run.accepted);
             eprintln!(

@@ -23,15 +23,19 @@
 //! | `408`, `429`, `5xx` | retry; [`Retry-After`](https://developer.mozilla.org/docs/Web/HTTP/Headers/Retry-After) is a floor for that one delay |
 //! | network error, stream end | retry (one-shot: see [`Config::one_shot`]) |
 //! | no bytes for [`Config::idle_timeout_ms`] | [`Action::Abort`], then retry |
-//! | `retry:` field ([`Policy::handle_retry`]) | floor under every later delay |
+//! | `retry:` field ([`Policy::handle_retry`]) | the reconnection time: base of the backoff and floor under every later delay |
 //! | open for [`Config::healthy_after_ms`] | attempt count, backoff and outage clock reset |
 //! | offline | no connect until online; online connects at once |
 //! | user close | [`Action::Abort`] (if a connection is live), then [`Action::GiveUp`] |
 //!
-//! Delays: retry `n` (1-based, per outage) has backoff
-//! `min(initial_delay_ms * multiplier^(n-1), max_delay_ms)`; [`Jitter`] turns that into the delay,
-//! which is then raised to the floor (the larger of the server's `retry:` and this failure's
-//! `Retry-After`). The floor may exceed `max_delay_ms`: the server's explicit wish wins over the cap.
+//! Delays: without a `retry:` from the server, retry `n` (1-based, per outage) has backoff
+//! `min(initial_delay_ms * multiplier^(n-1), max_delay_ms)` and [`Jitter`] turns that into the
+//! delay ([`Config::default_delay_ms`]). Once the server sent `retry: R`, R is the
+//! [reconnection time](https://html.spec.whatwg.org/multipage/server-sent-events.html#concept-event-stream-reconnection-time):
+//! the backoff grows from R instead, the cap never pulls it below R, and the jitter never goes
+//! below R; the first retry after an open stream comes within `[R, 1.5 R]`
+//! ([`Config::server_delay_ms`]). A `Retry-After` is then a floor for that one delay. Both may
+//! exceed `max_delay_ms`: the server's explicit wish wins over the cap.
 
 mod http;
 
@@ -75,7 +79,7 @@ pub struct Config {
     /// when a server restart drops every client at once their first retries spread over 3 s
     /// instead of arriving together (`examples/storm.rs` measures it).
     pub initial_delay_ms: u64,
-    /// Cap on the backoff (not on server-requested floors). Default `10_000` ms: after a
+    /// Cap on the backoff (never below the server's `retry:`, never on a `Retry-After`). Default `10_000` ms: after a
     /// short outage every client is back within about 10 s of the server (a 30 s cap keeps
     /// some waiting 30 s), while a long outage still costs one attempt per ~5 s per client.
     pub max_delay_ms: u64,
@@ -198,20 +202,94 @@ impl Config {
     /// assert_eq!(schedule, [3_000, 6_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
     /// ```
     pub fn backoff_ms(&self, attempt: u32) -> u64 {
-        let cap = self.max_delay_ms;
-        let mut backoff = self.initial_delay_ms.min(cap);
-        if self.multiplier <= 1 {
-            return backoff;
-        }
-        // Bounded: the backoff at least doubles each step until it reaches the cap (or is 0).
-        for _ in 1..attempt {
-            if backoff == 0 || backoff >= cap {
-                break;
-            }
-            backoff = backoff.saturating_mul(u64::from(self.multiplier)).min(cap);
-        }
-        backoff
+        grow(
+            self.initial_delay_ms,
+            self.max_delay_ms,
+            self.multiplier,
+            attempt,
+        )
     }
+
+    /// The delay of retry `attempt` (1-based) when the server sent no `retry:`: the
+    /// [`backoff_ms`](Self::backoff_ms) turned into a delay by [`jitter`](Self::jitter), with
+    /// `sample` as the random draw.
+    ///
+    /// ```
+    /// use tidings_core::policy::{Config, Jitter};
+    /// let c = Config::default();
+    /// assert!(c.default_delay_ms(1, 12_345) <= 3_000); // full jitter: [0, 3 s]
+    /// assert_eq!(c.with_jitter(Jitter::None).default_delay_ms(2, 0), 6_000);
+    /// ```
+    pub fn default_delay_ms(&self, attempt: u32, sample: u64) -> u64 {
+        let backoff = self.backoff_ms(attempt);
+        match self.jitter {
+            Jitter::Full => sample % backoff.saturating_add(1),
+            Jitter::Equal => {
+                let half = backoff / 2;
+                (backoff - half) + sample % (half + 1)
+            }
+            Jitter::None => backoff,
+        }
+    }
+
+    /// The delay of retry `attempt` (1-based) after the server sent `retry: base_ms`: the
+    /// server's reconnection time is the base of the backoff and a floor under every delay.
+    ///
+    /// The backoff grows from the base as it grows from
+    /// [`initial_delay_ms`](Self::initial_delay_ms) without `retry:`:
+    /// `min(base * multiplier^(attempt-1), max(max_delay_ms, base))`, so the cap never
+    /// pushes a delay below the base. [`Jitter`] then spreads it without ever going below the
+    /// base (a base of 0 grows from 1 ms): [`Jitter::Full`] is uniform in `[base, max(backoff, 1.5 * base)]` (the first retry
+    /// lands in `[base, 1.5 * base]`), [`Jitter::Equal`] in `[max(base, backoff / 2), backoff]`,
+    /// [`Jitter::None`] is the backoff.
+    ///
+    /// ```
+    /// use tidings_core::policy::{Config, Jitter};
+    /// let c = Config::default();
+    /// // retry: 200 -> the first retry within [200, 300] ms, the next ones growing from 200.
+    /// assert!((200..=300).contains(&c.server_delay_ms(200, 1, 987_654)));
+    /// assert!((200..=400).contains(&c.server_delay_ms(200, 2, 987_654)));
+    /// // The 10 s cap does not pull a 60 s reconnection time down.
+    /// assert!(c.server_delay_ms(60_000, 5, 3) >= 60_000);
+    /// assert_eq!(c.with_jitter(Jitter::None).server_delay_ms(1_000, 3, 0), 4_000);
+    /// ```
+    pub fn server_delay_ms(&self, base_ms: u64, attempt: u32, sample: u64) -> u64 {
+        // A `retry: 0` grows from 1 ms: a server that asked for instant reconnects and then
+        // went down must not be hammered in a loop.
+        let backoff = grow(
+            base_ms.max(1),
+            self.max_delay_ms.max(base_ms),
+            self.multiplier,
+            attempt,
+        );
+        match self.jitter {
+            Jitter::Full => {
+                let upper = backoff.max(base_ms.saturating_add(base_ms / 2));
+                base_ms.saturating_add(sample % (upper - base_ms).saturating_add(1))
+            }
+            Jitter::Equal => {
+                let lower = base_ms.max(backoff - backoff / 2);
+                lower + sample % (backoff - lower).saturating_add(1)
+            }
+            Jitter::None => backoff,
+        }
+    }
+}
+
+/// `min(base * multiplier^(attempt-1), cap)`, saturating; `multiplier <= 1` is constant.
+fn grow(base: u64, cap: u64, multiplier: u32, attempt: u32) -> u64 {
+    let mut backoff = base.min(cap);
+    if multiplier <= 1 {
+        return backoff;
+    }
+    // Bounded: the backoff at least doubles each step until it reaches the cap (or is 0).
+    for _ in 1..attempt {
+        if backoff == 0 || backoff >= cap {
+            break;
+        }
+        backoff = backoff.saturating_mul(u64::from(multiplier)).min(cap);
+    }
+    backoff
 }
 
 /// The connection status a client shows, after
@@ -393,6 +471,9 @@ enum Phase {
         since: u64,
         /// Last bytes received: the idle clock restarts here.
         last_activity: u64,
+        /// An event arrived on this connection: with a server `retry:` its end is then not a
+        /// failure but the server's way of saying "come back in R ms" (see `fail`).
+        delivered: bool,
     },
     /// Stopped for good.
     Closed {
@@ -464,8 +545,8 @@ pub struct Policy {
     failures: u32,
     /// First failure of the current outage: the origin of [`Config::max_elapsed_ms`].
     outage_start: Option<u64>,
-    /// The server's `retry:` value: a floor under every later delay, for the client's lifetime
-    /// (the spec's "reconnection time" persists across connections).
+    /// The server's `retry:` value: the base of every later backoff and a floor under it, for
+    /// the client's lifetime (the spec's "reconnection time" persists across connections).
     server_retry_ms: Option<u64>,
     /// Reused buffer for the last event ID, sent on every reconnect; empty means none.
     last_event_id: String,
@@ -519,6 +600,7 @@ impl Policy {
                 self.phase = Phase::Open {
                     since: now,
                     last_activity: now,
+                    delivered: false,
                 };
                 Outcome::Opened
             }
@@ -537,6 +619,22 @@ impl Policy {
         }
     }
 
+    /// The parser dispatched an event on the open stream (call it for every event, after
+    /// [`handle_bytes`](Self::handle_bytes) for the chunk that carried it). Once the server
+    /// sent `retry:`, a connection that delivered an event and then ended is not a failure:
+    /// the next reconnect is the first of a new outage, within `[R, 1.5 R]`.
+    pub fn handle_event(&mut self, now: u64) {
+        if let Phase::Open {
+            last_activity,
+            delivered,
+            ..
+        } = &mut self.phase
+        {
+            *last_activity = (*last_activity).max(now);
+            *delivered = true;
+        }
+    }
+
     /// The parser dispatched an event: pass its
     /// [`last_event_id`](crate::parser::Event::last_event_id) (it persists across events, so
     /// passing it every time is right; an empty ID clears it). Ignored once closed.
@@ -547,7 +645,8 @@ impl Policy {
         }
     }
 
-    /// The server sent `retry: ms`: a floor under every later delay.
+    /// The server sent `retry: ms`: the reconnection time, base of every later backoff
+    /// (see [`Config::server_delay_ms`]).
     /// Ignored once closed.
     pub fn handle_retry(&mut self, ms: u64) {
         if !matches!(self.phase, Phase::Closed { .. }) {
@@ -579,6 +678,7 @@ impl Policy {
             Phase::Open {
                 since,
                 last_activity,
+                ..
             } => {
                 if now.saturating_sub(since) >= self.config.healthy_after_ms {
                     self.end_outage();
@@ -668,6 +768,7 @@ impl Policy {
             Phase::Open {
                 since,
                 last_activity,
+                ..
             } => {
                 let healthy = (self.failures > 0 || self.outage_start.is_some())
                     .then(|| since.saturating_add(self.config.healthy_after_ms));
@@ -719,7 +820,7 @@ impl Policy {
         (!self.last_event_id.is_empty()).then_some(self.last_event_id.as_str())
     }
 
-    /// The server's `retry:` floor, if it sent one.
+    /// The server's `retry:` reconnection time, if it sent one.
     pub fn server_retry_ms(&self) -> Option<u64> {
         self.server_retry_ms
     }
@@ -764,11 +865,19 @@ impl Policy {
 
     /// A live connection failed (or was dropped for idleness): schedule a retry or give up.
     fn fail(&mut self, now: u64, retry_after_ms: Option<u64>) -> Outcome {
-        if let Phase::Open { since, .. } = self.phase {
+        if let Phase::Open {
+            since, delivered, ..
+        } = self.phase
+        {
             if self.config.one_shot {
                 return self.give_up(GiveUpReason::OneShotFailed);
             }
-            if now.saturating_sub(since) >= self.config.healthy_after_ms {
+            // With a server `retry:`, a stream that delivered events and ended is the
+            // EventSource way of polling (WPT's resources, servers that end every response on
+            // purpose): each reconnect is a first one. A server that accepts and drops without
+            // an event still backs off.
+            let served = delivered && self.server_retry_ms.is_some();
+            if served || now.saturating_sub(since) >= self.config.healthy_after_ms {
                 self.end_outage();
             }
         }
@@ -781,21 +890,13 @@ impl Policy {
         {
             return self.give_up(GiveUpReason::MaxAttempts);
         }
-        let backoff = self.config.backoff_ms(self.failures);
         let sample = self.next_sample();
-        let jittered = match self.config.jitter {
-            Jitter::Full => sample % backoff.saturating_add(1),
-            Jitter::Equal => {
-                let half = backoff / 2;
-                (backoff - half) + sample % (half + 1)
-            }
-            Jitter::None => backoff,
+        let jittered = match self.server_retry_ms {
+            Some(base) => self.config.server_delay_ms(base, self.failures, sample),
+            None => self.config.default_delay_ms(self.failures, sample),
         };
-        let floor = self
-            .server_retry_ms
-            .unwrap_or(0)
-            .max(retry_after_ms.unwrap_or(0));
-        let delay_ms = jittered.max(floor);
+        // Retry-After is the server's word for this one attempt: a floor, even above the cap.
+        let delay_ms = jittered.max(retry_after_ms.unwrap_or(0));
         let at_ms = now.saturating_add(delay_ms);
         if self
             .config

@@ -169,24 +169,6 @@ fn full_jitter_stays_within_zero_and_backoff_over_many_seeds() {
 }
 
 #[test]
-fn full_jitter_never_goes_below_the_server_floor() {
-    let mut lowest = u64::MAX;
-    for seed in 0..500 {
-        let mut p = Policy::new(Config::default(), seed);
-        p.handle_retry(700);
-        for (i, d) in delays(&mut p, 6).into_iter().enumerate() {
-            let cap = Config::default().backoff_ms(i as u32 + 1);
-            assert!((700..=cap.max(700)).contains(&d), "seed {seed}: {d}");
-            lowest = lowest.min(d);
-        }
-    }
-    assert_eq!(
-        lowest, 700,
-        "some draws fall below the floor and are raised to it"
-    );
-}
-
-#[test]
 fn full_jitter_uses_the_whole_range() {
     let mut first = Vec::new();
     for seed in 0..2_000 {
@@ -253,31 +235,279 @@ fn injected_sample_controls_the_next_delay_only() {
     assert_eq!(retry_of(fresh.handle_network_error(0)).delay_ms, third);
 }
 
-// ----- floors: retry: and Retry-After -----
+// ----- retry: is the reconnection time; Retry-After a floor -----
 
-#[test]
-fn server_retry_is_a_floor_for_all_later_delays() {
-    let mut p = Policy::new(fixed(), 1);
+/// A policy that has been open (healthy) and received `retry: ms`, then lost its stream at
+/// `now`; returns the first retry.
+fn open_with_retry_then_drop(config: Config, seed: u64, ms: u64, now: u64) -> (Policy, Retry) {
+    let mut p = Policy::new(config, seed);
     expect_connect(&mut p, 0);
     open(&mut p, 0);
-    p.handle_retry(5_000);
-    assert_eq!(p.server_retry_ms(), Some(5_000));
-    let first = retry_of(p.handle_network_error(10));
-    assert_eq!(first.delay_ms, 5_000, "floor above backoff 1000");
+    p.handle_retry(ms);
+    assert_eq!(p.server_retry_ms(), Some(ms));
+    let r = retry_of(p.handle_stream_end(now));
+    (p, r)
+}
+
+#[test]
+fn server_retry_first_reconnect_after_an_open_stream_is_within_r_and_one_and_a_half_r() {
+    for r_ms in [200, 1_000, 3_000, 7_000] {
+        let (mut low, mut high) = (u64::MAX, 0);
+        for seed in 0..1_000 {
+            let (_, r) = open_with_retry_then_drop(Config::default(), seed, r_ms, 60_000);
+            assert_eq!(r.attempt, 1);
+            assert!(
+                (r_ms..=r_ms + r_ms / 2).contains(&r.delay_ms),
+                "retry: {r_ms}, seed {seed}: {r:?}"
+            );
+            low = low.min(r.delay_ms);
+            high = high.max(r.delay_ms);
+        }
+        // The jitter uses the range: a herd is spread over it, not all at R.
+        assert!(low < r_ms + r_ms / 20, "retry: {r_ms}: lowest {low}");
+        assert!(
+            high > r_ms + r_ms / 2 - r_ms / 20,
+            "retry: {r_ms}: highest {high}"
+        );
+    }
+    // Also when the stream was open only briefly (not healthy), and for a network error.
+    let (_, r) = open_with_retry_then_drop(Config::default(), 3, 200, 10);
+    assert!((200..=300).contains(&r.delay_ms), "{r:?}");
+    let mut p = Policy::new(Config::default(), 9);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    p.handle_retry(200);
+    let r = retry_of(p.handle_network_error(1));
+    assert!((200..=300).contains(&r.delay_ms), "{r:?}");
+}
+
+#[test]
+fn server_retry_200_reconnects_much_sooner_than_the_default_base() {
+    // The bug this replaces: retry: 200 used to be only a floor under U(0, 3 s).
+    let late = (0..1_000)
+        .filter(|&seed| {
+            open_with_retry_then_drop(Config::default(), seed, 200, 60_000)
+                .1
+                .delay_ms
+                > 300
+        })
+        .count();
+    assert_eq!(late, 0);
+}
+
+#[test]
+fn server_retry_consecutive_failures_grow_from_r() {
+    // Without jitter the schedule is exactly R, 2R, 4R, ... up to the cap.
+    let (mut p, first) = open_with_retry_then_drop(fixed(), 1, 1_500, 100);
+    assert_eq!(first.delay_ms, 1_500);
     let mut now = first.at_ms;
-    for expected in [5_000, 5_000, 8_000, 16_000] {
-        expect_connect(&mut p, now);
-        let r = retry_of(p.handle_network_error(now));
-        assert_eq!(r.delay_ms, expected);
+    let mut schedule = vec![first.delay_ms];
+    for _ in 0..6 {
+        let r = retry_of(fail_with_status(&mut p, now, 503, None));
+        schedule.push(r.delay_ms);
         now = r.at_ms;
+    }
+    assert_eq!(
+        schedule,
+        [1_500, 3_000, 6_000, 12_000, 24_000, 30_000, 30_000]
+    );
+    // With full jitter (the default), retry n is within [R, max(R * 2^(n-1), 1.5 R)],
+    // capped at 10 s, and the upper part of the range is used as it grows.
+    let r_ms = 1_000;
+    let mut highest = [0u64; 6];
+    for seed in 0..500 {
+        let (mut p, first) = open_with_retry_then_drop(Config::default(), seed, r_ms, 100);
+        let mut now = first.at_ms;
+        highest[0] = highest[0].max(first.delay_ms);
+        for (i, slot) in highest.iter_mut().enumerate().skip(1) {
+            let r = retry_of(fail_with_status(&mut p, now, 503, None));
+            let upper = (r_ms << i).clamp(1_500, 10_000);
+            assert!(
+                (r_ms..=upper).contains(&r.delay_ms),
+                "seed {seed} retry {}: {r:?}",
+                i + 1
+            );
+            *slot = (*slot).max(r.delay_ms);
+            now = r.at_ms;
+        }
+    }
+    for (i, high) in highest.iter().enumerate() {
+        let upper = (r_ms << i).clamp(1_500, 10_000);
+        assert!(
+            *high > upper * 9 / 10,
+            "retry {}: highest {high} of {upper}",
+            i + 1
+        );
     }
 }
 
 #[test]
-fn server_retry_floor_may_exceed_the_cap() {
-    let mut p = Policy::new(Config::default(), 3);
+fn server_retry_equal_and_no_jitter_never_go_below_r() {
+    for jitter in [Jitter::Equal, Jitter::None] {
+        for seed in 0..200 {
+            let config = Config::default().with_jitter(jitter);
+            let (mut p, first) = open_with_retry_then_drop(config, seed, 700, 100);
+            assert!(
+                (700..=1_050).contains(&first.delay_ms),
+                "{jitter:?}: {first:?}"
+            );
+            let mut now = first.at_ms;
+            for n in 2..8u32 {
+                let r = retry_of(fail_with_status(&mut p, now, 503, None));
+                let backoff = (700u64 << (n - 1)).min(10_000);
+                assert!(
+                    (700..=backoff).contains(&r.delay_ms),
+                    "{jitter:?} seed {seed} retry {n}: {r:?}"
+                );
+                now = r.at_ms;
+            }
+        }
+    }
+}
+
+#[test]
+fn server_retry_above_the_cap_is_never_pulled_below_r() {
+    for seed in 0..200 {
+        let mut p = Policy::new(Config::default(), seed);
+        p.handle_retry(60_000);
+        for d in delays(&mut p, 8) {
+            assert!((60_000..=90_000).contains(&d), "seed {seed}: {d}");
+        }
+    }
+    let mut p = Policy::new(fixed(), 3);
     p.handle_retry(60_000);
-    assert_eq!(delays(&mut p, 8), [60_000; 8]);
+    assert_eq!(delays(&mut p, 5), [60_000; 5], "no jitter: exactly R");
+}
+
+#[test]
+fn server_retry_stream_that_delivered_events_and_ended_reconnects_as_a_first_retry() {
+    // WPT's last-event-id resource and servers that end each response on purpose: every
+    // reconnect comes within [R, 1.5 R], not a growing backoff.
+    for seed in 0..100 {
+        let mut p = Policy::new(Config::default(), seed);
+        let mut now = 0;
+        for n in 0..10 {
+            let (_, attempt) = expect_connect(&mut p, now);
+            assert_eq!(attempt, u32::from(n > 0));
+            open(&mut p, now);
+            p.handle_bytes(now + 1);
+            p.handle_retry(200);
+            p.handle_event(now + 1);
+            let r = retry_of(p.handle_stream_end(now + 2));
+            assert_eq!(r.attempt, 1);
+            assert!(
+                (200..=300).contains(&r.delay_ms),
+                "seed {seed} n {n}: {r:?}"
+            );
+            now = r.at_ms;
+        }
+    }
+    // Accepting and dropping without an event still backs off from R.
+    let mut p = Policy::new(fixed(), 1);
+    p.handle_retry(200);
+    let mut now = 0;
+    let mut schedule = Vec::new();
+    for _ in 0..4 {
+        expect_connect(&mut p, now);
+        open(&mut p, now);
+        p.handle_bytes(now);
+        let r = retry_of(p.handle_stream_end(now + 1));
+        schedule.push(r.delay_ms);
+        now = r.at_ms;
+    }
+    assert_eq!(schedule, [200, 400, 800, 1_600]);
+    // Without retry: an event does not end the outage early: the defaults stand.
+    let mut q = Policy::new(fixed(), 1);
+    let mut now = 0;
+    let mut schedule = Vec::new();
+    for _ in 0..3 {
+        expect_connect(&mut q, now);
+        open(&mut q, now);
+        q.handle_event(now + 1);
+        let r = retry_of(q.handle_stream_end(now + 2));
+        schedule.push(r.delay_ms);
+        now = r.at_ms;
+    }
+    assert_eq!(schedule, [1_000, 2_000, 4_000]);
+}
+
+#[test]
+fn server_retry_change_applies_to_the_next_delay() {
+    let (mut p, first) = open_with_retry_then_drop(fixed(), 1, 5_000, 10);
+    assert_eq!(first.delay_ms, 5_000);
+    expect_connect(&mut p, first.at_ms);
+    open(&mut p, first.at_ms);
+    p.handle_retry(250);
+    let r = retry_of(p.handle_stream_end(first.at_ms + 10));
+    assert_eq!((r.attempt, r.delay_ms), (2, 500), "grows from the new R");
+}
+
+#[test]
+fn server_retry_zero_grows_instead_of_hammering() {
+    let mut p = Policy::new(fixed(), 1);
+    p.handle_retry(0);
+    assert_eq!(
+        delays(&mut p, 12),
+        [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024, 2_048]
+    );
+    let mut q = Policy::new(Config::default(), 5);
+    q.handle_retry(0);
+    let d = delays(&mut q, 16);
+    assert!(d[0] <= 1, "{d:?}");
+    assert!(d.iter().all(|&x| x <= 10_000), "{d:?}");
+}
+
+#[test]
+fn retry_after_is_a_floor_for_that_attempt_with_a_server_retry_too() {
+    let mut p = Policy::new(fixed(), 1);
+    p.handle_retry(1_000);
+    let r = retry_of(fail_with_status(&mut p, 0, 503, Some(20_000)));
+    assert_eq!(r.delay_ms, 20_000, "Retry-After above the backoff wins");
+    let r = retry_of(fail_with_status(&mut p, r.at_ms, 503, Some(10)));
+    assert_eq!(r.delay_ms, 2_000, "a small Retry-After does not shorten it");
+    let r = retry_of(fail_with_status(&mut p, r.at_ms, 503, None));
+    assert_eq!(r.delay_ms, 4_000, "only for that attempt");
+    // With jitter: never below R, never below the Retry-After.
+    for seed in 0..200 {
+        let mut q = Policy::new(Config::default(), seed);
+        q.handle_retry(200);
+        let r = retry_of(fail_with_status(&mut q, 0, 429, Some(2_000)));
+        assert_eq!(r.delay_ms, 2_000, "seed {seed}");
+    }
+}
+
+#[test]
+fn without_server_retry_the_defaults_stand() {
+    // Full jitter over 3 s doubling to 10 s: delay n = sample % (backoff_n + 1), exactly.
+    let mut p = Policy::new(Config::default(), 11);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    let mut now = 60_000;
+    let mut got = Vec::new();
+    for (n, sample) in [7_777_777u64, 123_456_789, 5, 99_999_999_999]
+        .into_iter()
+        .enumerate()
+    {
+        p.handle_random(sample);
+        let r = if n == 0 {
+            retry_of(p.handle_network_error(now))
+        } else {
+            retry_of(fail_with_status(&mut p, now, 503, None))
+        };
+        let backoff = Config::default().backoff_ms(n as u32 + 1);
+        assert_eq!(r.delay_ms, sample % (backoff + 1));
+        got.push(r.delay_ms);
+        now = r.at_ms;
+    }
+    assert_eq!(
+        got,
+        [
+            7_777_777 % 3_001,
+            123_456_789 % 6_001,
+            5,
+            99_999_999_999 % 10_001
+        ]
+    );
 }
 
 #[test]
@@ -1126,6 +1356,7 @@ mod props {
         Timeout,
         Response(u16, u8, Option<u64>),
         Bytes,
+        Event,
         EventId(String),
         Retry(u64),
         StreamEnd,
@@ -1149,6 +1380,7 @@ mod props {
             )
                 .prop_map(|(s, c, r)| Op::Response(s, c, r)),
             2 => Just(Op::Bytes),
+            1 => Just(Op::Event),
             1 => "[a-z0-9]{0,4}".prop_map(Op::EventId),
             1 => prop_oneof![0u64..10_000, Just(u64::MAX)].prop_map(Op::Retry),
             2 => Just(Op::StreamEnd),
@@ -1232,6 +1464,7 @@ mod props {
                         let _ = p.handle_response(now, status, ct, retry_after);
                     }
                     Op::Bytes => p.handle_bytes(now),
+                    Op::Event => p.handle_event(now),
                     Op::EventId(id) => p.handle_event_id(&id),
                     Op::Retry(ms) => p.handle_retry(ms),
                     Op::StreamEnd => { let _ = p.handle_stream_end(now); }

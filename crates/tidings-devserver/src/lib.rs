@@ -60,6 +60,7 @@
 //! | GET | `/sse/flaky?fail=N&code=C&retry_after=V` | the session's first `N` (default 1) connections get status `C` (default 503), later ones get ticks |
 //! | GET | `/sse/wrong-type?type=T` | 200 with `Content-Type: T` (default `text/plain`; `none` omits it) and an SSE-looking body |
 //! | GET | `/sse/retry?ms=MS&count=N` | `retry: MS` (default 500), then `N` (default 3) events from the resume point, then the end |
+//! | GET | `/sse/last-event-id?idvalue=V` | web-platform-tests' `last-event-id` resource: without a `Last-Event-ID` header `id: V` (default `…`), `retry: 200`, `data: hello`; with one, `data: <its bytes>`; then the end either way |
 //! | GET | `/sse/drip?delay_ms=D` | the [`drip`] script, one byte per write, `D` ms apart (default 1; 0 = just yield) |
 //! | GET | `/control/drip-script` | the drip script and the events it must produce, as JSON |
 //! | GET | `/sse/stall?after=N` | `N` events (default 1), then silence: no bytes, no heartbeats, until the client leaves or the server stops |
@@ -285,6 +286,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/sse/flaky", get(s::flaky))
         .route("/sse/wrong-type", get(s::wrong_type))
         .route("/sse/retry", get(s::retry))
+        .route("/sse/last-event-id", get(s::last_event_id))
         .route("/sse/drip", get(s::drip))
         .route("/sse/stall", get(s::stall))
         .route("/sse/huge", get(s::huge))

@@ -681,3 +681,33 @@ pub async fn reset(State(state): State<AppState>, Query(p): Query<ResetParams>) 
 pub async fn health() -> &'static str {
     "ok"
 }
+
+/// Parameters of `/sse/last-event-id`.
+#[derive(Debug, Default, Deserialize)]
+pub struct LastEventIdParams {
+    idvalue: Option<String>,
+}
+
+/// `GET /sse/last-event-id`: web-platform-tests' `last-event-id` resource. Without a
+/// `Last-Event-ID` header: `id: IDVALUE` (default `…`), `retry: 200`, `data: hello`, then the
+/// end; with one: `data: <the header's bytes>`, then the end. The client comes back after
+/// 200 ms each time, so a test sees whether the ID was kept and sent.
+pub async fn last_event_id(
+    Query(p): Query<LastEventIdParams>,
+    Extension(info): Extension<ConnInfo>,
+    headers: HeaderMap,
+) -> Response {
+    let body: Vec<u8> = match headers
+        .get("last-event-id")
+        .map(HeaderValue::as_bytes)
+        .filter(|id| !id.is_empty())
+    {
+        Some(id) => [b"data: ", id, b"\n\n"].concat(),
+        None => {
+            let id = p.idvalue.unwrap_or_else(|| "\u{2026}".to_owned());
+            [b"id: ", id.as_bytes(), b"\nretry: 200\ndata: hello\n\n"].concat()
+        }
+    };
+    let stream: ByteStream = Box::pin(futures_util::stream::iter([Ok(Bytes::from(body))]));
+    sse::sse_response_with(StatusCode::OK, conn_headers(&info), stream)
+}

@@ -391,6 +391,26 @@ async fn wrong_type_and_retry_endpoints() {
 }
 
 #[tokio::test]
+async fn last_event_id_resource_sets_an_id_then_echoes_the_header() {
+    let server = start().await;
+    let mut ex = get(&server, "/sse/last-event-id").await;
+    assert_eq!(ex.header("content-type"), "text/event-stream");
+    assert_eq!(ex.text().await, "id: \u{2026}\nretry: 200\ndata: hello\n\n");
+    let mut ex = get(&server, "/sse/last-event-id?idvalue=%00%00").await;
+    assert_eq!(ex.text().await, "id: \0\0\nretry: 200\ndata: hello\n\n");
+    let mut ex = send(
+        &server,
+        "GET",
+        "/sse/last-event-id",
+        &[("last-event-id", "abc 7")],
+        None,
+    )
+    .await;
+    assert_eq!(ex.text().await, "data: abc 7\n\n");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn drip_bytes_concatenate_to_the_script() {
     let server = start().await;
     let expected = get_json(&server, "/control/drip-script").await;

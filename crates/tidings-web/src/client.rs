@@ -857,6 +857,7 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                 // The last event ID moves when an event is delivered (see `deliver`), not
                 // here: a listener that reconnects halfway through a chunk must resume from
                 // the last event it saw, not from the end of the chunk.
+                state.policy.handle_event(now);
                 if state.options.done_sentinel.as_deref() == Some(event.data) {
                     // A clean, deliberate end: no error, no reconnect.
                     state.policy.handle_close();

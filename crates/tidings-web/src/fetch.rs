@@ -18,7 +18,7 @@ use crate::ErrorKind;
 use crate::handles::{HandleKind, Tracked};
 use crate::options::{Body, Credentials, HeaderCallback};
 use crate::transport::{
-    ResponseHead, Sink, TransportUpdate, is_safe_header_value, js_error_message,
+    ResponseHead, Sink, TransportUpdate, header_byte_string, is_safe_header_value, js_error_message,
 };
 
 #[wasm_bindgen]
@@ -128,7 +128,9 @@ async fn build_request(
         .as_deref()
         .filter(|id| is_safe_header_value(id))
     {
-        headers.set("Last-Event-ID", id).map_err(network_error)?;
+        headers
+            .set("Last-Event-ID", &header_byte_string(id))
+            .map_err(network_error)?;
     }
     let init = RequestInit::new();
     init.set_method(&request.method);

@@ -49,6 +49,16 @@ pub(crate) fn is_safe_header_value(value: &str) -> bool {
     !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
 }
 
+/// `value` as a [ByteString](https://webidl.spec.whatwg.org/#idl-ByteString): one char per
+/// UTF-8 byte. `Headers.set` rejects any char above U+00FF, so an ID such as `…` must go out
+/// as its UTF-8 bytes, which is what the browser's own EventSource sends.
+pub(crate) fn header_byte_string(value: &str) -> String {
+    if value.is_ascii() {
+        return value.to_owned();
+    }
+    value.bytes().map(char::from).collect()
+}
+
 /// The message of a JS exception: `Error.message`, or the thrown value when it is a string.
 pub(crate) fn js_error_message(value: &wasm_bindgen::JsValue) -> Option<String> {
     use wasm_bindgen::JsCast;

@@ -1,0 +1,88 @@
+//! Reconnects that do what the server asked (issue "reconnect-right"): the server's `retry:`
+//! is the reconnection time, and web-platform-tests' `format-field-id*` behaviour over fetch.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use tidings_web::ClientOptions;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn server_retry_200_brings_three_connections_within_one_and_a_half_seconds() {
+    let session = session("retry-200");
+    // Each response: `retry: 200`, one event from the resume point, then the end. The
+    // default policy (3 s full-jitter base) would take up to 3 s per reconnect.
+    let rec = Recorder::connect(ClientOptions::new(url(&format!(
+        "/sse/retry?ms=200&count=1&session={session}"
+    ))));
+    let stats = wait_for_server_for(&session, 3_000, |s| s.total >= 3).await;
+    rec.client.close();
+    let spread = stats.started_ms[2] - stats.started_ms[0];
+    assert!(spread < 1_500.0, "three connections took {spread} ms");
+    // Never sooner than the server asked for.
+    for pair in stats.started_ms[..3].windows(2) {
+        assert!(pair[1] - pair[0] >= 200.0, "{:?}", stats.started_ms);
+    }
+    assert_eq!(
+        stats.last_event_ids[..3],
+        [None, Some("0".to_owned()), Some("1".to_owned())]
+    );
+    let seen = rec.seen();
+    assert_eq!(seen.ids()[..3], ["0", "1", "2"]);
+    assert!(
+        seen.retries.iter().all(|&ms| ms == 200),
+        "{:?}",
+        seen.retries
+    );
+}
+
+/// WPT `format-field-id.htm` and `format-field-id-2.any.js`: the ID `…` persists across
+/// reconnects and is sent (as its UTF-8 bytes) each time; the server echoes it as data.
+#[wasm_bindgen_test]
+async fn wpt_format_field_id_and_id_2_over_fetch() {
+    let session = session("wpt-field-id");
+    let rec = Recorder::connect(ClientOptions::new(url(&format!(
+        "/sse/last-event-id?session={session}"
+    ))));
+    rec.wait_until_for(5_000, |s| s.events.len() >= 3).await;
+    rec.client.close();
+    let seen = rec.seen();
+    let ellipsis = "\u{2026}".to_owned();
+    let events: Vec<(String, String)> = seen.events[..3]
+        .iter()
+        .map(|(_, data, id)| (data.clone(), id.clone()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("hello".to_owned(), ellipsis.clone()),
+            (ellipsis.clone(), ellipsis.clone()),
+            (ellipsis.clone(), ellipsis.clone()),
+        ]
+    );
+    assert!(
+        seen.errors.is_empty(),
+        "no failed reconnect: {:?}",
+        seen.errors
+    );
+}
+
+/// WPT `format-field-id-null.htm` (current spec): an `id` with U+0000 is ignored, so no
+/// Last-Event-ID is sent and the server says `hello` again, with an empty last event ID.
+#[wasm_bindgen_test]
+async fn wpt_format_field_id_null_over_fetch() {
+    let session = session("wpt-field-id-null");
+    let rec = Recorder::connect(ClientOptions::new(url(&format!(
+        "/sse/last-event-id?idvalue=%00%00&session={session}"
+    ))));
+    rec.wait_until_for(5_000, |s| s.events.len() >= 2).await;
+    rec.client.close();
+    let seen = rec.seen();
+    assert_eq!(seen.data()[..2], ["hello", "hello"]);
+    assert_eq!(seen.ids()[..2], ["", ""]);
+    let stats = stats(&session).await;
+    assert_eq!(stats.last_event_ids[..2], [None, None]);
+}
