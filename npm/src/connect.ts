@@ -33,6 +33,18 @@ export interface RetryOptions {
   healthyAfter?: number;
 }
 
+/** Tuning of adaptive stall detection ({@link ConnectOptions.idleTimeout}); defaults in brackets. */
+export interface AdaptiveStallOptions {
+  /** The limit is this many times the longest gap seen between signs of life [3]. */
+  multiple?: number;
+  /** Lowest limit, ms [30000]. */
+  floor?: number;
+  /** Highest limit, and the limit until the cadence is known, ms [120000]. */
+  ceiling?: number;
+  /** Gaps to see before the learned limit applies [3]. */
+  minGaps?: number;
+}
+
 /** Options of {@link connect}. */
 export interface ConnectOptions<T = string> {
   /**
@@ -59,14 +71,40 @@ export interface ConnectOptions<T = string> {
   lastEventIdParam?: string | null;
   /** Resume from this event ID on the first connection. */
   lastEventId?: string;
+  /**
+   * Keep the last event ID in `sessionStorage` (keyed by the URL, and by this string when one
+   * is given), so a page reload resumes the stream from it; an explicit `lastEventId` wins.
+   * Opt-in [off]: nothing is stored otherwise. Clear it with {@link clearLastEventId}. Without
+   * `sessionStorage` (SSR, workers, a storage that throws) nothing is stored and nothing fails.
+   */
+  persistLastEventId?: boolean | string;
   /** Reconnect policy. */
   retry?: RetryOptions;
-  /** Drop and reconnect when nothing (not even a comment) arrives for this long, ms [off]. */
-  idleTimeout?: number;
+  /**
+   * Stall detection: a connection silent (no events, no comments) for longer than the stall
+   * limit is dropped and resumed with `Last-Event-ID`, reported as an error of kind `stall`
+   * (`silence`, `limit`, `willRetry`). By default [adaptive] the limit is learned from the
+   * stream: 3x the longest gap seen, at least 30 s, at most 120 s (120 s until 3 gaps were
+   * seen). A number fixes the limit, ms; `false` turns detection off; an object tunes the
+   * adaptive limit. The `eventsource` transport cannot see comments, so only a number applies
+   * to it.
+   */
+  idleTimeout?: number | false | AdaptiveStallOptions;
   /** Done when the body ends, no reconnect after it opened (LLM replies) [false]. */
   oneShot?: boolean;
-  /** An event whose data is exactly this ends the stream cleanly (e.g. `[DONE]`); it is not delivered. */
+  /**
+   * An event whose data is exactly this ends the stream cleanly (e.g. `[DONE]`); it is not
+   * delivered. A one-shot stream whose body ends before it fails with an `incomplete` error
+   * (`lastEventId`, `events`): a half answer is never a clean end.
+   */
   doneSentinel?: string;
+  /**
+   * One-shot streams: when the reply is cut (a network drop, or `incomplete`), reconnect with
+   * `Last-Event-ID` so a server with resumable streams continues it. `true` resumes once, a
+   * number up to that many times [off]. A `204` on the resume means "nothing to resume" and
+   * ends the stream cleanly.
+   */
+  resume?: boolean | number;
   /** Close while the page is hidden, resume with Last-Event-ID when visible [false; never for one-shot]. */
   pauseWhileHidden?: boolean;
   /** Reconnect at once when the browser comes back online [true]. */

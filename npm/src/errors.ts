@@ -3,12 +3,13 @@ export type TidingsErrorKind =
   | 'http'
   | 'content-type'
   | 'network'
-  | 'idle-timeout'
+  | 'stall'
   | 'too-large'
   | 'line-too-long'
   | 'event-too-large'
   | 'aborted'
   | 'gave-up'
+  | 'incomplete'
   | 'parse';
 
 /**
@@ -42,6 +43,17 @@ export class TidingsError extends Error {
   readonly reason?: string;
   /** The raw event data, for `kind === 'parse'`. */
   readonly data?: string;
+  /**
+   * For `kind === 'incomplete'` (a stream with a `doneSentinel` ended before it): the last event
+   * ID received, what a resume continues from (empty if none).
+   */
+  readonly lastEventId?: string;
+  /** For `kind === 'incomplete'`: how many events arrived before the stream was cut. */
+  readonly events?: number;
+  /** For `kind === 'stall'`: how long the connection had been silent, ms. */
+  readonly silence?: number;
+  /** For `kind === 'stall'`: the stall limit it exceeded, ms (learned, or `idleTimeout`). */
+  readonly limit?: number;
 
   constructor(kind: TidingsErrorKind, message: string, details: Partial<Omit<TidingsError, 'kind' | 'message' | 'name'>> & { cause?: unknown } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -49,7 +61,7 @@ export class TidingsError extends Error {
     this.kind = kind;
     this.willRetry = details.willRetry ?? false;
     this.attempt = details.attempt ?? 0;
-    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data'] as const) {
+    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data', 'lastEventId', 'events', 'silence', 'limit'] as const) {
       if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }

@@ -9,10 +9,12 @@
  */
 export { init, type WasmSource, type WasmSources } from './loader.js';
 export { TidingsError, type TidingsErrorKind } from './errors.js';
+export { clearLastEventId } from './persist.js';
 export { createParser, type EventStreamParser, type ParsedEvent, type ParserCallbacks } from './parser.js';
 export {
   connect,
   stream,
+  type AdaptiveStallOptions,
   type ConnectOptions,
   type EventStream,
   type HeadersOption,

@@ -107,6 +107,24 @@ for (const app of ['react', 'vue']) {
       await view.close();
     });
 
+    test('a reply cut before [DONE] shows the incomplete error', async () => {
+      const s = session(`${app}-incomplete`);
+      const view = await openApp(app, {
+        url: `/sse/llm/resumable?cut_after=3&session=${s}`,
+        method: 'POST',
+        body: JSON.stringify({ prompt: 'cut me', tokens: 6, delay_ms: 5 }),
+        doneSentinel: '[DONE]',
+        oneShot: '1',
+      });
+      const state = await until(async () => {
+        const st = await view.read();
+        return st.error && st.status.toLowerCase() === 'closed' && st;
+      }, 10_000, 'the incomplete error');
+      assert.deepEqual(JSON.parse(state.error), { kind: 'incomplete', status: null, willRetry: false });
+      assert.deepEqual(state.events.map((e) => e.id), ['0', '1', '2']);
+      await view.close();
+    });
+
     test('a 401 is surfaced as a typed error', async () => {
       const s = session(`${app}-401`);
       const view = await openApp(app, { url: `/sse/auth?session=${s}` });

@@ -201,7 +201,7 @@ describe('demo pages', () => {
     await until(async () => (await view.attr('#status', 'data-status')) === 'open', 15_000, 'open after the 429');
 
     await view.page.click('#fault-stall');
-    await until(async () => (await errors()).some((t) => /idle-timeout/.test(t)), 10_000, 'the idle timeout');
+    await until(async () => (await errors()).some((t) => /stall/.test(t)), 10_000, 'the stall');
     await until(async () => (await view.attr('#status', 'data-status')) === 'open', 10_000, 'open after the stall');
     const ids = (await stats(server.url, s)).requests.slice(1).map((r) => r.last_event_id);
     assert.ok(ids.every((id) => /^\d+$/.test(id ?? '')), `every reconnect resumes: ${ids}`);

@@ -19,4 +19,6 @@ pub mod parser;
 pub mod policy;
 
 pub use parser::{Event, Frame, Limits, OwnedEvent, OwnedFrame, ParseError, Parser};
-pub use policy::{Action, Config, GiveUpReason, Jitter, Outcome, Policy, Status};
+pub use policy::{
+    Action, AdaptiveStall, Config, GiveUpReason, Jitter, Outcome, Policy, StallDetection, Status,
+};

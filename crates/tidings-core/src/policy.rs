@@ -22,7 +22,10 @@
 //! | other `1xx`/`2xx`/`3xx`, `4xx` except `408`/`429`, `>= 600` | give up ([`GiveUpReason::Http`]); a `3xx` reaching the policy means the driver did not follow it |
 //! | `408`, `429`, `5xx` | retry; [`Retry-After`](https://developer.mozilla.org/docs/Web/HTTP/Headers/Retry-After) is a floor for that one delay |
 //! | network error, stream end | retry (one-shot: see [`Config::one_shot`]) |
-//! | no bytes for [`Config::idle_timeout_ms`] | [`Action::Abort`], then retry |
+//! | done signal ([`Policy::handle_done`]) | give up ([`GiveUpReason::OneShotDone`]) |
+//! | one-shot stream ends without the done signal it [expects](Config::expects_done) | resume ([`Config::one_shot_resumes`]) or give up ([`GiveUpReason::OneShotIncomplete`]) |
+//! | `204` on a resumed one-shot stream | give up ([`GiveUpReason::OneShotDone`]): nothing left to resume |
+//! | silence longer than the [stall limit](StallDetection) | [`Action::Abort`], then retry (see [`Policy::last_stall`]) |
 //! | `retry:` field ([`Policy::handle_retry`]) | the reconnection time: base of the backoff and floor under every later delay |
 //! | open for [`Config::healthy_after_ms`] | attempt count, backoff and outage clock reset |
 //! | offline | no connect until online; online connects at once |
@@ -69,6 +72,7 @@ pub enum Jitter {
 ///     .with_max_attempts(Some(10))
 ///     .with_idle_timeout_ms(Some(45_000))
 ///     .with_jitter(Jitter::Equal);
+/// // `with_idle_timeout_ms(Some(n))` fixes the stall limit at n; the default learns it.
 /// assert_eq!(config.max_delay_ms, 10_000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,18 +102,26 @@ pub struct Config {
     /// [`max_elapsed_ms`](Self::max_elapsed_ms) clock reset. Default `5_000` ms: long enough that a
     /// server accepting and immediately dropping connections still backs off.
     pub healthy_after_ms: u64,
-    /// No bytes (comments included) for this long while connecting or open: the connection is
-    /// treated as dropped ([`AbortReason::IdleTimeout`]). Default `None`, because only the
-    /// application knows the server's heartbeat interval (a quiet server without heartbeats is
-    /// valid SSE); set it to 2–3x that interval to catch half-open connections. `Some(0)` acts as
-    /// 1 ms.
-    pub idle_timeout_ms: Option<u64>,
+    /// How a silent connection (no bytes, comments included) is noticed and dropped
+    /// ([`AbortReason::IdleTimeout`]), e.g. a dead upstream behind a proxy that keeps the
+    /// browser's response open. Default [`StallDetection::Adaptive`] with
+    /// [`AdaptiveStall::default`]: the limit is learned from the stream's own cadence.
+    pub stall: StallDetection,
     /// A stream that ends is done ([`GiveUpReason::OneShotDone`]), and a stream that fails after
     /// opening is not retried ([`GiveUpReason::OneShotFailed`]), e.g. an LLM completion over POST.
     /// Failures *before* the stream opened (network error, `5xx`, `408`, `429`) still retry with
     /// backoff, since nothing was consumed yet; add `max_attempts: Some(0)` to forbid that too.
     /// Default `false`.
     pub one_shot: bool,
+    /// A [`one_shot`](Self::one_shot) stream ends with a done signal
+    /// ([`Policy::handle_done`], e.g. an LLM's `[DONE]` event): a body that ends without it is
+    /// cut short ([`GiveUpReason::OneShotIncomplete`]), not done. Default `false`.
+    pub expects_done: bool,
+    /// How many times a [`one_shot`](Self::one_shot) stream that failed or ended incomplete
+    /// after it opened is resumed: reconnected (with backoff and `Last-Event-ID`) so a server
+    /// with resumable streams continues the reply. A `204` on a resume means "nothing to
+    /// resume" and ends cleanly ([`GiveUpReason::OneShotDone`]). Default `0`.
+    pub one_shot_resumes: u32,
 }
 
 impl Default for Config {
@@ -122,8 +134,10 @@ impl Default for Config {
             max_attempts: None,
             max_elapsed_ms: None,
             healthy_after_ms: 5_000,
-            idle_timeout_ms: None,
+            stall: StallDetection::Adaptive(AdaptiveStall::DEFAULT),
             one_shot: false,
+            expects_done: false,
+            one_shot_resumes: 0,
         }
     }
 }
@@ -178,10 +192,21 @@ impl Config {
         self
     }
 
-    /// Sets [`idle_timeout_ms`](Self::idle_timeout_ms).
+    /// A fixed stall limit: `Some(ms)` is [`StallDetection::Fixed`], `None` is
+    /// [`StallDetection::Off`].
     #[must_use]
     pub const fn with_idle_timeout_ms(mut self, ms: Option<u64>) -> Self {
-        self.idle_timeout_ms = ms;
+        self.stall = match ms {
+            Some(limit_ms) => StallDetection::Fixed { limit_ms },
+            None => StallDetection::Off,
+        };
+        self
+    }
+
+    /// Sets [`stall`](Self::stall).
+    #[must_use]
+    pub const fn with_stall(mut self, stall: StallDetection) -> Self {
+        self.stall = stall;
         self
     }
 
@@ -189,6 +214,20 @@ impl Config {
     #[must_use]
     pub const fn with_one_shot(mut self, one_shot: bool) -> Self {
         self.one_shot = one_shot;
+        self
+    }
+
+    /// Sets [`expects_done`](Self::expects_done).
+    #[must_use]
+    pub const fn with_expects_done(mut self, expects_done: bool) -> Self {
+        self.expects_done = expects_done;
+        self
+    }
+
+    /// Sets [`one_shot_resumes`](Self::one_shot_resumes).
+    #[must_use]
+    pub const fn with_one_shot_resumes(mut self, resumes: u32) -> Self {
+        self.one_shot_resumes = resumes;
         self
     }
 
@@ -276,6 +315,144 @@ impl Config {
     }
 }
 
+/// How the [`Policy`] notices a connection that went silent. The silence is measured from the
+/// last bytes (events and comments both count as signs of life), or from the connect while
+/// waiting for the response head.
+///
+/// ```
+/// use tidings_core::policy::{AdaptiveStall, Config, StallDetection};
+/// assert_eq!(Config::default().stall, StallDetection::Adaptive(AdaptiveStall::default()));
+/// let fixed = Config::default().with_idle_timeout_ms(Some(45_000));
+/// assert_eq!(fixed.stall, StallDetection::Fixed { limit_ms: 45_000 });
+/// assert_eq!(Config::default().with_idle_timeout_ms(None).stall, StallDetection::Off);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StallDetection {
+    /// Never: a silent connection stays open until it fails by itself (valid SSE, but a dead
+    /// upstream behind a proxy is then never noticed).
+    Off,
+    /// Silence this long (while connecting or open) is a stall. `0` acts as 1 ms.
+    Fixed {
+        /// The limit, ms.
+        limit_ms: u64,
+    },
+    /// The limit is learned from the stream: see [`AdaptiveStall`].
+    Adaptive(AdaptiveStall),
+}
+
+/// Adaptive stall detection: a stall is a silence longer than
+/// [`multiple`](Self::multiple) times the longest gap this stream has shown between signs of
+/// life, kept within [`floor_ms`](Self::floor_ms) and [`ceiling_ms`](Self::ceiling_ms).
+///
+/// - Until [`min_gaps`](Self::min_gaps) gaps were seen (and while waiting for a response head),
+///   the limit is the ceiling: nothing is known about the stream yet.
+/// - The cadence is kept across reconnects (same server, same stream).
+/// - After a stall the floor for later silences rises to twice the limit that fired (up to the
+///   ceiling): a stream that is only slower than it looked stops being cut.
+///
+/// With the defaults (3x, 30 s floor, 120 s ceiling, 3 gaps): a 15 s keep-alive comment gives a
+/// 45 s limit; events every 30–60 s stay under the 120 s ceiling; 100 ms ticks give the 30 s
+/// floor. `examples/stall.rs` prints the detection delays.
+///
+/// ```
+/// use tidings_core::policy::AdaptiveStall;
+/// let a = AdaptiveStall::default();
+/// assert_eq!((a.multiple, a.floor_ms, a.ceiling_ms, a.min_gaps), (3, 30_000, 120_000, 3));
+/// assert_eq!(a.limit_ms(5, 15_000), 45_000);
+/// assert_eq!(a.limit_ms(50, 100), 30_000);
+/// assert_eq!(a.limit_ms(3, 60_000), 120_000);
+/// assert_eq!(a.limit_ms(2, 100), 120_000, "not enough gaps yet");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AdaptiveStall {
+    /// The limit is this many times the longest gap seen. Default `3`.
+    pub multiple: u32,
+    /// Lowest limit, ms: a fast stream that pauses (an LLM thinking, a quiet minute) is not cut
+    /// before this. Default `30_000`.
+    pub floor_ms: u64,
+    /// Highest limit, ms, and the limit before the cadence is known. Default `120_000`: twice
+    /// the gap of a server that sends an event a minute.
+    pub ceiling_ms: u64,
+    /// Gaps to see before the learned limit applies. Default `3`.
+    pub min_gaps: u32,
+}
+
+impl AdaptiveStall {
+    /// The defaults, as a constant.
+    pub const DEFAULT: AdaptiveStall = AdaptiveStall {
+        multiple: 3,
+        floor_ms: 30_000,
+        ceiling_ms: 120_000,
+        min_gaps: 3,
+    };
+
+    /// Sets [`multiple`](Self::multiple).
+    #[must_use]
+    pub const fn with_multiple(mut self, multiple: u32) -> Self {
+        self.multiple = multiple;
+        self
+    }
+
+    /// Sets [`floor_ms`](Self::floor_ms).
+    #[must_use]
+    pub const fn with_floor_ms(mut self, ms: u64) -> Self {
+        self.floor_ms = ms;
+        self
+    }
+
+    /// Sets [`ceiling_ms`](Self::ceiling_ms).
+    #[must_use]
+    pub const fn with_ceiling_ms(mut self, ms: u64) -> Self {
+        self.ceiling_ms = ms;
+        self
+    }
+
+    /// Sets [`min_gaps`](Self::min_gaps).
+    #[must_use]
+    pub const fn with_min_gaps(mut self, gaps: u32) -> Self {
+        self.min_gaps = gaps;
+        self
+    }
+
+    /// The limit after `gaps` gaps whose longest was `longest_gap_ms` (before any stall raised
+    /// the floor). Never below 1 ms; a floor above the ceiling wins.
+    pub fn limit_ms(&self, gaps: u32, longest_gap_ms: u64) -> u64 {
+        self.limit_with_floor(gaps, longest_gap_ms, 0)
+    }
+
+    fn ceiling(&self) -> u64 {
+        self.ceiling_ms.max(self.floor_ms).max(1)
+    }
+
+    fn limit_with_floor(&self, gaps: u32, longest_gap_ms: u64, raised_floor_ms: u64) -> u64 {
+        let ceiling = self.ceiling();
+        let floor = self.floor_ms.max(raised_floor_ms).clamp(1, ceiling);
+        if gaps < self.min_gaps {
+            return ceiling;
+        }
+        longest_gap_ms
+            .saturating_mul(u64::from(self.multiple))
+            .clamp(floor, ceiling)
+    }
+}
+
+impl Default for AdaptiveStall {
+    fn default() -> Self {
+        AdaptiveStall::DEFAULT
+    }
+}
+
+/// A stall the policy declared: see [`Policy::last_stall`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stall {
+    /// How long the connection had been silent, ms.
+    pub silence_ms: u64,
+    /// The limit it exceeded, ms.
+    pub limit_ms: u64,
+}
+
 /// `min(base * multiplier^(attempt-1), cap)`, saturating; `multiplier <= 1` is constant.
 fn grow(base: u64, cap: u64, multiplier: u32, attempt: u32) -> u64 {
     let mut backoff = base.min(cap);
@@ -335,7 +512,8 @@ pub enum Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AbortReason {
-    /// No bytes arrived for [`Config::idle_timeout_ms`].
+    /// The connection was silent longer than the [stall limit](Config::stall); see
+    /// [`Policy::last_stall`].
     IdleTimeout,
     /// The user closed the client ([`Policy::handle_close`]).
     Closed,
@@ -373,6 +551,9 @@ pub enum GiveUpReason {
     OneShotDone,
     /// A [`one_shot`](Config::one_shot) stream failed after it opened.
     OneShotFailed,
+    /// A [`one_shot`](Config::one_shot) stream that [expects a done signal](Config::expects_done)
+    /// ended without it.
+    OneShotIncomplete,
 }
 
 impl GiveUpReason {
@@ -394,6 +575,7 @@ impl GiveUpReason {
             GiveUpReason::Closed => "closed",
             GiveUpReason::OneShotDone => "stream finished",
             GiveUpReason::OneShotFailed => "stream failed",
+            GiveUpReason::OneShotIncomplete => "stream ended before it was done",
         }
     }
 }
@@ -556,6 +738,18 @@ pub struct Policy {
     pending_abort: Option<AbortReason>,
     /// An [`Action::GiveUp`] not yet polled; it is reported exactly once.
     pending_give_up: bool,
+    /// Gaps between signs of life seen on open streams (for [`AdaptiveStall::min_gaps`]).
+    gaps: u32,
+    /// The longest of those gaps, ms: the stream's cadence, kept across reconnects.
+    longest_gap_ms: u64,
+    /// After a stall, later limits are at least this (twice the limit that fired), so a
+    /// stream that is only slower than it looked is not cut again and again.
+    raised_floor_ms: u64,
+    /// The last stall declared, for the driver's error report.
+    last_stall: Option<Stall>,
+    /// One-shot resumes used so far (against [`Config::one_shot_resumes`]); when non-zero, the
+    /// current connection is a resume, and a `204` on it ends the stream cleanly.
+    resumes: u32,
 }
 
 impl Policy {
@@ -576,6 +770,11 @@ impl Policy {
             offline: false,
             pending_abort: None,
             pending_give_up: false,
+            resumes: 0,
+            gaps: 0,
+            longest_gap_ms: 0,
+            raised_floor_ms: 0,
+            last_stall: None,
         }
     }
 
@@ -605,6 +804,8 @@ impl Policy {
                 Outcome::Opened
             }
             200 => self.give_up(GiveUpReason::ContentType),
+            // A resumed one-shot stream: the server has nothing more, the reply was complete.
+            204 if self.resumes > 0 => self.give_up(GiveUpReason::OneShotDone),
             204 => self.give_up(GiveUpReason::NoContent),
             408 | 429 | 500..=599 => self.fail(now, retry_after_ms),
             _ => self.give_up(GiveUpReason::Http { status }),
@@ -614,9 +815,7 @@ impl Policy {
     /// Bytes arrived on the open stream (any bytes: comments are heartbeats). Restarts the idle
     /// clock.
     pub fn handle_bytes(&mut self, now: u64) {
-        if let Phase::Open { last_activity, .. } = &mut self.phase {
-            *last_activity = (*last_activity).max(now);
-        }
+        self.note_activity(now);
     }
 
     /// The parser dispatched an event on the open stream (call it for every event, after
@@ -624,13 +823,8 @@ impl Policy {
     /// sent `retry:`, a connection that delivered an event and then ended is not a failure:
     /// the next reconnect is the first of a new outage, within `[R, 1.5 R]`.
     pub fn handle_event(&mut self, now: u64) {
-        if let Phase::Open {
-            last_activity,
-            delivered,
-            ..
-        } = &mut self.phase
-        {
-            *last_activity = (*last_activity).max(now);
+        self.note_activity(now);
+        if let Phase::Open { delivered, .. } = &mut self.phase {
             *delivered = true;
         }
     }
@@ -654,11 +848,31 @@ impl Policy {
         }
     }
 
-    /// The body ended cleanly. Retries, or gives up with [`GiveUpReason::OneShotDone`].
+    /// The body ended cleanly. Retries, or gives up with [`GiveUpReason::OneShotDone`]; a
+    /// one-shot stream that [expects a done signal](Config::expects_done) is resumed or gives
+    /// up with [`GiveUpReason::OneShotIncomplete`].
     pub fn handle_stream_end(&mut self, now: u64) -> Outcome {
         match self.phase {
-            Phase::Open { .. } if self.config.one_shot => self.give_up(GiveUpReason::OneShotDone),
+            Phase::Open { .. } if self.config.one_shot && !self.config.expects_done => {
+                self.give_up(GiveUpReason::OneShotDone)
+            }
+            Phase::Open { .. } if self.config.one_shot => {
+                self.one_shot_cut(now, GiveUpReason::OneShotIncomplete)
+            }
             Phase::Open { .. } | Phase::Connecting { .. } => self.fail(now, None),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    /// The stream's done signal arrived (e.g. an LLM's `[DONE]` event): the stream is
+    /// complete, [`Action::GiveUp`] with [`GiveUpReason::OneShotDone`] follows (the driver
+    /// releases the connection). Works for streams that are not one-shot too. Ignored unless
+    /// connecting or open.
+    pub fn handle_done(&mut self) -> Outcome {
+        match self.phase {
+            Phase::Open { .. } | Phase::Connecting { .. } => {
+                self.give_up(GiveUpReason::OneShotDone)
+            }
             _ => Outcome::Ignored,
         }
     }
@@ -674,7 +888,7 @@ impl Policy {
     /// Timers: the idle timeout and the healthy reset. Call when [`poll_timeout`](Self::poll_timeout)
     /// is reached; any extra call is harmless ([`poll_action`](Self::poll_action) calls it too).
     pub fn handle_timeout(&mut self, now: u64) {
-        let last_activity = match self.phase {
+        let (last_activity, open) = match self.phase {
             Phase::Open {
                 since,
                 last_activity,
@@ -683,16 +897,24 @@ impl Policy {
                 if now.saturating_sub(since) >= self.config.healthy_after_ms {
                     self.end_outage();
                 }
-                last_activity
+                (last_activity, true)
             }
-            Phase::Connecting { since } => since,
+            Phase::Connecting { since } => (since, false),
             _ => return,
         };
-        // At least 1 ms must pass: with `Some(0)` and a zero backoff, a driver draining
-        // `poll_action` at one `now` would otherwise see Connect, Abort, Connect... forever.
-        if let Some(idle) = self.config.idle_timeout_ms
-            && now.saturating_sub(last_activity) >= idle.max(1)
+        // The limit is at least 1 ms: with `Fixed { limit_ms: 0 }` and a zero backoff, a driver
+        // draining `poll_action` at one `now` would otherwise see Connect, Abort, Connect...
+        let silence_ms = now.saturating_sub(last_activity);
+        if let Some(limit_ms) = self.stall_limit(open)
+            && silence_ms >= limit_ms
         {
+            self.last_stall = Some(Stall {
+                silence_ms,
+                limit_ms,
+            });
+            if let StallDetection::Adaptive(adaptive) = self.config.stall {
+                self.raised_floor_ms = limit_ms.saturating_mul(2).min(adaptive.ceiling());
+            }
             self.pending_abort = Some(AbortReason::IdleTimeout);
             self.fail(now, None);
         }
@@ -764,7 +986,7 @@ impl Policy {
         match self.phase {
             Phase::Idle => (!self.offline).then_some(0),
             Phase::Waiting { retry, .. } => (!self.offline).then_some(retry.at_ms),
-            Phase::Connecting { since } => self.idle_deadline(since),
+            Phase::Connecting { since } => self.idle_deadline(since, false),
             Phase::Open {
                 since,
                 last_activity,
@@ -772,7 +994,7 @@ impl Policy {
             } => {
                 let healthy = (self.failures > 0 || self.outage_start.is_some())
                     .then(|| since.saturating_add(self.config.healthy_after_ms));
-                match (self.idle_deadline(last_activity), healthy) {
+                match (self.idle_deadline(last_activity, true), healthy) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }
@@ -820,6 +1042,22 @@ impl Policy {
         (!self.last_event_id.is_empty()).then_some(self.last_event_id.as_str())
     }
 
+    /// The current stall limit of the open stream (or, while connecting, of the wait for the
+    /// response head), ms; `None` with [`StallDetection::Off`] or when neither is live.
+    pub fn stall_limit_ms(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Open { .. } => self.stall_limit(true),
+            Phase::Connecting { .. } => self.stall_limit(false),
+            _ => None,
+        }
+    }
+
+    /// The last stall declared (the silence and the limit it exceeded): what the driver
+    /// reports after [`Action::Abort`] with [`AbortReason::IdleTimeout`].
+    pub fn last_stall(&self) -> Option<Stall> {
+        self.last_stall
+    }
+
     /// The server's `retry:` reconnection time, if it sent one.
     pub fn server_retry_ms(&self) -> Option<u64> {
         self.server_retry_ms
@@ -845,10 +1083,36 @@ impl Policy {
         }
     }
 
-    fn idle_deadline(&self, from: u64) -> Option<u64> {
-        self.config
-            .idle_timeout_ms
-            .map(|idle| from.saturating_add(idle.max(1)))
+    fn idle_deadline(&self, from: u64, open: bool) -> Option<u64> {
+        self.stall_limit(open)
+            .map(|limit| from.saturating_add(limit))
+    }
+
+    /// The stall limit for a connection that is `open` (else waiting for its head), ms.
+    fn stall_limit(&self, open: bool) -> Option<u64> {
+        match self.config.stall {
+            StallDetection::Off => None,
+            StallDetection::Fixed { limit_ms } => Some(limit_ms.max(1)),
+            // Waiting for the head: some servers send it only with the first event.
+            StallDetection::Adaptive(adaptive) if !open => Some(adaptive.ceiling()),
+            StallDetection::Adaptive(adaptive) => Some(adaptive.limit_with_floor(
+                self.gaps,
+                self.longest_gap_ms,
+                self.raised_floor_ms,
+            )),
+        }
+    }
+
+    /// A sign of life on the open stream: restarts the silence clock and measures the gap.
+    fn note_activity(&mut self, now: u64) {
+        if let Phase::Open { last_activity, .. } = &mut self.phase {
+            // Several chunks in the same millisecond are one sign of life, not a gap.
+            if now > *last_activity {
+                self.gaps = self.gaps.saturating_add(1);
+                self.longest_gap_ms = self.longest_gap_ms.max(now - *last_activity);
+                *last_activity = now;
+            }
+        }
     }
 
     /// A healthy connection ends the outage.
@@ -870,7 +1134,7 @@ impl Policy {
         } = self.phase
         {
             if self.config.one_shot {
-                return self.give_up(GiveUpReason::OneShotFailed);
+                return self.one_shot_cut(now, GiveUpReason::OneShotFailed);
             }
             // With a server `retry:`, a stream that delivered events and ended is the
             // EventSource way of polling (WPT's resources, servers that end every response on
@@ -915,6 +1179,18 @@ impl Policy {
             not_before: now.saturating_add(retry_after_ms.unwrap_or(0)),
         };
         Outcome::Retry(retry)
+    }
+
+    /// A one-shot stream failed or ended early after it opened: resume it (a retry from the
+    /// open phase's point of view: backoff and `Last-Event-ID`), or give up with `reason`.
+    fn one_shot_cut(&mut self, now: u64, reason: GiveUpReason) -> Outcome {
+        if self.resumes >= self.config.one_shot_resumes {
+            return self.give_up(reason);
+        }
+        self.resumes += 1;
+        // `fail` sees a connecting phase, so it schedules a plain retry.
+        self.phase = Phase::Connecting { since: now };
+        self.fail(now, None)
     }
 
     fn next_sample(&mut self) -> u64 {

@@ -1,8 +1,9 @@
 //! Reconnect policy tests on a simulated clock: `now` is just a number we advance.
 
 use tidings_core::policy::{
-    AbortReason, Action, Config, GiveUpReason, Jitter, Outcome, Policy, Retry, Status,
-    is_event_stream, parse_delay_seconds, parse_http_date, parse_retry_after,
+    AbortReason, Action, AdaptiveStall, Config, GiveUpReason, Jitter, Outcome, Policy, Retry,
+    Stall, StallDetection, Status, is_event_stream, parse_delay_seconds, parse_http_date,
+    parse_retry_after,
 };
 
 const SSE: Option<&str> = Some("text/event-stream");
@@ -555,7 +556,11 @@ fn healthy_reset_is_visible_through_the_timeout() {
     assert_eq!(p.attempt(), 2);
     p.handle_timeout(8_000);
     assert_eq!(p.attempt(), 0);
-    assert_eq!(p.poll_timeout(), None, "no idle timeout by default");
+    assert_eq!(
+        p.poll_timeout(),
+        Some(3_000 + 120_000),
+        "only the stall limit: the adaptive ceiling while no gap is known"
+    );
     assert_eq!(p.status(), Status::Open);
 }
 
@@ -839,13 +844,257 @@ fn idle_timeout_also_bounds_waiting_for_the_response_head() {
 }
 
 #[test]
-fn no_idle_timeout_by_default() {
-    let mut p = Policy::new(Config::default(), 1);
+fn stall_detection_off_never_drops_a_silent_stream() {
+    let mut p = Policy::new(Config::default().with_idle_timeout_ms(None), 1);
+    assert_eq!(p.config().stall, StallDetection::Off);
     expect_connect(&mut p, 0);
     assert_eq!(p.poll_timeout(), None);
+    assert_eq!(p.stall_limit_ms(), None);
     open(&mut p, 0);
     assert_eq!(p.poll_action(u64::MAX), None);
     assert_eq!(p.status(), Status::Open);
+}
+
+// ----- adaptive stall detection -----
+
+/// What happened to one stream on the simulated clock.
+#[derive(Debug, PartialEq)]
+struct StallRun {
+    /// Stalls declared while the server was still sending (phantom timeouts).
+    false_stalls: usize,
+    /// From the last sign of life to the stall that noticed the server was dead, ms.
+    detection_ms: Option<u64>,
+}
+
+/// Drives one connection that opens at 0 and shows signs of life (`true` = an event, `false`
+/// = a comment) at `times`, then nothing. A stall while signs are still due is counted as
+/// false, and the client reconnects at once (as a browser would after the retry delay, here
+/// without losing the stream's schedule).
+fn run_stream(config: Config, signs: &[(u64, bool)]) -> StallRun {
+    let mut p = Policy::new(config, 7);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    let mut false_stalls = 0;
+    let mut i = 0;
+    let last = signs.last().map_or(0, |s| s.0);
+    // Bounded: every step consumes a sign or a stall; stalls after the end stop the loop.
+    for _ in 0..(signs.len() * 4 + 10) {
+        let next_sign = signs.get(i).map(|s| s.0);
+        let deadline = p.poll_timeout();
+        match (next_sign, deadline) {
+            (Some(t), Some(d)) if d <= t => {
+                // The policy fires first.
+                if let Some(Action::Abort { .. }) = p.poll_action(d) {
+                    false_stalls += 1;
+                    let r = p.next_retry().expect("retries").at_ms;
+                    expect_connect(&mut p, r);
+                    open(&mut p, r);
+                    // Signs sent while away were lost.
+                    while signs.get(i).is_some_and(|s| s.0 < r) {
+                        i += 1;
+                    }
+                }
+            }
+            (Some(t), _) => {
+                p.handle_bytes(t);
+                if signs[i].1 {
+                    p.handle_event(t);
+                }
+                let _ = p.poll_action(t);
+                i += 1;
+            }
+            (None, Some(d)) => {
+                let action = p.poll_action(d);
+                if let Some(Action::Abort { reason }) = action {
+                    assert_eq!(reason, AbortReason::IdleTimeout);
+                    let stall = p.last_stall().expect("a stall report");
+                    assert_eq!(stall.silence_ms, d - last);
+                    return StallRun {
+                        false_stalls,
+                        detection_ms: Some(d - last),
+                    };
+                }
+            }
+            (None, None) => break,
+        }
+    }
+    StallRun {
+        false_stalls,
+        detection_ms: None,
+    }
+}
+
+/// A small deterministic generator (xorshift), so the cadences below are irregular but fixed.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn stall_no_false_stall_with_a_15_s_keep_alive_comment_and_detected_within_45_s() {
+    // One hour of `: keep-alive` every 15 s (up to 1.5 s late) and an event now and then.
+    let mut rng = 3;
+    let mut signs = Vec::new();
+    let mut t = 0;
+    while t < 3_600_000 {
+        t += 15_000 + xorshift(&mut rng) % 1_500;
+        signs.push((t, xorshift(&mut rng) % 7 == 0));
+    }
+    let run = run_stream(Config::default(), &signs);
+    assert_eq!(run.false_stalls, 0);
+    let detection = run.detection_ms.expect("the dead server is noticed");
+    // 3 x the longest gap seen (<= 16.5 s).
+    assert!((45_000..=49_500).contains(&detection), "{run:?}");
+}
+
+#[test]
+fn stall_no_false_stall_with_events_every_30_to_60_s_and_detected_within_the_ceiling() {
+    for seed in 1..20u64 {
+        let mut rng = seed;
+        let mut signs = Vec::new();
+        let mut t = 0;
+        while t < 7_200_000 {
+            t += 30_000 + xorshift(&mut rng) % 30_001;
+            signs.push((t, true));
+        }
+        let run = run_stream(Config::default(), &signs);
+        assert_eq!(run.false_stalls, 0, "seed {seed}");
+        assert_eq!(run.detection_ms, Some(120_000), "seed {seed}: the ceiling");
+    }
+}
+
+#[test]
+fn stall_a_server_dying_after_1_s_of_100_ms_ticks_is_noticed_at_the_floor() {
+    let signs: Vec<(u64, bool)> = (1..=10).map(|n| (n * 100, true)).collect();
+    let run = run_stream(Config::default(), &signs);
+    assert_eq!(
+        run,
+        StallRun {
+            false_stalls: 0,
+            detection_ms: Some(30_000)
+        }
+    );
+    // A lower floor catches it sooner: the limit is then 3 x 100 ms.
+    let eager = Config::default().with_stall(StallDetection::Adaptive(
+        AdaptiveStall::default().with_floor_ms(100),
+    ));
+    assert_eq!(run_stream(eager, &signs).detection_ms, Some(300));
+}
+
+#[test]
+fn stall_limit_is_the_ceiling_until_enough_gaps_and_while_waiting_for_the_head() {
+    let mut p = Policy::new(Config::default(), 1);
+    expect_connect(&mut p, 0);
+    assert_eq!(p.stall_limit_ms(), Some(120_000));
+    assert_eq!(p.poll_timeout(), Some(120_000), "head wait: the ceiling");
+    open(&mut p, 10);
+    p.handle_bytes(10); // same instant as the head: not a gap
+    assert_eq!(p.stall_limit_ms(), Some(120_000));
+    p.handle_bytes(110);
+    p.handle_event(110); // the event of that chunk: not a second gap
+    p.handle_bytes(210);
+    assert_eq!(
+        p.stall_limit_ms(),
+        Some(120_000),
+        "two gaps are not a cadence"
+    );
+    p.handle_bytes(5_210);
+    assert_eq!(
+        p.stall_limit_ms(),
+        Some(30_000),
+        "3 x 5 s is under the floor"
+    );
+    p.handle_bytes(25_210);
+    assert_eq!(
+        p.stall_limit_ms(),
+        Some(60_000),
+        "3 x the longest gap, 20 s"
+    );
+    assert_eq!(p.poll_timeout(), Some(25_210 + 60_000));
+}
+
+#[test]
+fn stall_reconnects_with_last_event_id_keeps_the_cadence_and_raises_the_floor() {
+    let mut p = Policy::new(
+        fixed().with_stall(StallDetection::Adaptive(AdaptiveStall::default())),
+        1,
+    );
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    for n in 1..=20 {
+        p.handle_bytes(n * 100);
+        p.handle_event(n * 100);
+        p.handle_event_id(&n.to_string());
+    }
+    // 100 ms ticks, then a 40 s pause: cut at the 30 s floor (a false stall if it resumes).
+    assert_eq!(p.poll_timeout(), Some(2_000 + 30_000));
+    assert_eq!(
+        p.poll_action(32_000),
+        Some(Action::Abort {
+            reason: AbortReason::IdleTimeout
+        })
+    );
+    assert_eq!(
+        p.last_stall(),
+        Some(Stall {
+            silence_ms: 30_000,
+            limit_ms: 30_000
+        })
+    );
+    let r = p.next_retry().expect("a stall reconnects");
+    assert_eq!(expect_connect(&mut p, r.at_ms), (Some("20".into()), 1));
+    open(&mut p, r.at_ms);
+    // The cadence is known (no ceiling wait), and the floor is now twice the limit that fired.
+    assert_eq!(p.stall_limit_ms(), Some(60_000));
+    p.handle_bytes(r.at_ms + 100);
+    assert_eq!(p.stall_limit_ms(), Some(60_000));
+}
+
+#[test]
+fn stall_fixed_limit_ignores_the_cadence() {
+    let mut p = Policy::new(fixed().with_idle_timeout_ms(Some(5_000)), 1);
+    expect_connect(&mut p, 0);
+    assert_eq!(p.poll_timeout(), Some(5_000));
+    open(&mut p, 0);
+    for n in 1..=10 {
+        p.handle_bytes(n * 100);
+    }
+    assert_eq!(p.stall_limit_ms(), Some(5_000));
+    assert_eq!(p.poll_timeout(), Some(6_000));
+    assert!(matches!(p.poll_action(6_000), Some(Action::Abort { .. })));
+    assert_eq!(
+        p.last_stall(),
+        Some(Stall {
+            silence_ms: 5_000,
+            limit_ms: 5_000
+        })
+    );
+    assert_eq!(p.stall_limit_ms(), None, "waiting: no connection to watch");
+}
+
+#[test]
+fn adaptive_limits_are_sane_for_odd_tunings() {
+    let odd = AdaptiveStall::default()
+        .with_floor_ms(0)
+        .with_ceiling_ms(0)
+        .with_multiple(0)
+        .with_min_gaps(0);
+    assert_eq!(odd.limit_ms(0, 0), 1, "never 0: draining must settle");
+    let inverted = AdaptiveStall::default()
+        .with_floor_ms(50_000)
+        .with_ceiling_ms(10_000);
+    assert_eq!(
+        inverted.limit_ms(10, 1),
+        50_000,
+        "a floor above the ceiling wins"
+    );
+    assert_eq!(
+        AdaptiveStall::default().limit_ms(10, u64::MAX),
+        120_000,
+        "saturates"
+    );
 }
 
 // ----- limits -----
@@ -985,6 +1234,112 @@ fn one_shot_failure_before_open_retries() {
     open(&mut p, r.at_ms);
     assert_eq!(
         p.handle_stream_end(r.at_ms + 1),
+        Outcome::GaveUp(GiveUpReason::OneShotDone)
+    );
+}
+
+#[test]
+fn one_shot_expecting_done_ends_incomplete_without_it_and_done_with_it() {
+    let config = Config::default()
+        .with_one_shot(true)
+        .with_expects_done(true);
+    let mut p = Policy::new(config, 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    p.handle_event(5);
+    assert_eq!(
+        p.handle_stream_end(10),
+        Outcome::GaveUp(GiveUpReason::OneShotIncomplete)
+    );
+    assert_eq!(drain_give_up(&mut p, 10), GiveUpReason::OneShotIncomplete);
+
+    let mut q = Policy::new(config, 1);
+    expect_connect(&mut q, 0);
+    open(&mut q, 0);
+    assert_eq!(q.handle_done(), Outcome::GaveUp(GiveUpReason::OneShotDone));
+    assert_eq!(drain_give_up(&mut q, 1), GiveUpReason::OneShotDone);
+    assert_eq!(q.handle_done(), Outcome::Ignored, "once");
+    assert_eq!(
+        q.handle_stream_end(2),
+        Outcome::Ignored,
+        "the body's end after done"
+    );
+}
+
+#[test]
+fn done_signal_closes_any_stream_without_an_abort() {
+    let mut p = Policy::new(Config::default(), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    assert_eq!(p.handle_done(), Outcome::GaveUp(GiveUpReason::OneShotDone));
+    assert_eq!(
+        p.poll_action(1),
+        Some(Action::GiveUp {
+            reason: GiveUpReason::OneShotDone
+        })
+    );
+    assert_eq!(p.poll_action(1), None);
+}
+
+#[test]
+fn one_shot_resume_retries_up_to_n_times_with_last_event_id() {
+    let config = fixed()
+        .with_one_shot(true)
+        .with_expects_done(true)
+        .with_one_shot_resumes(2);
+    let mut p = Policy::new(config, 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    p.handle_event_id("4");
+    // Ended early: resumed (retry 1, 1 s later) with Last-Event-ID.
+    let r = retry_of(p.handle_stream_end(10));
+    assert_eq!((r.attempt, r.delay_ms), (1, 1_000));
+    assert_eq!(expect_connect(&mut p, r.at_ms), (Some("4".into()), 1));
+    open(&mut p, r.at_ms);
+    p.handle_event_id("9");
+    // A network drop mid-stream: resumed too (the second and last resume).
+    let r = retry_of(p.handle_network_error(r.at_ms + 10));
+    assert_eq!(expect_connect(&mut p, r.at_ms).0.as_deref(), Some("9"));
+    open(&mut p, r.at_ms);
+    // Out of resumes: the next cut gives up, with what cut it.
+    assert_eq!(
+        p.handle_stream_end(r.at_ms + 10),
+        Outcome::GaveUp(GiveUpReason::OneShotIncomplete)
+    );
+    let mut q = Policy::new(config.with_one_shot_resumes(1), 1);
+    expect_connect(&mut q, 0);
+    open(&mut q, 0);
+    let r = retry_of(q.handle_network_error(5));
+    expect_connect(&mut q, r.at_ms);
+    open(&mut q, r.at_ms);
+    assert_eq!(
+        q.handle_network_error(r.at_ms + 1),
+        Outcome::GaveUp(GiveUpReason::OneShotFailed)
+    );
+}
+
+#[test]
+fn one_shot_resume_answered_204_ends_cleanly_but_a_first_204_is_no_content() {
+    let config = fixed().with_one_shot(true).with_one_shot_resumes(1);
+    let mut p = Policy::new(config.with_expects_done(true), 1);
+    expect_connect(&mut p, 0);
+    open(&mut p, 0);
+    let r = retry_of(p.handle_stream_end(1));
+    assert_eq!(
+        fail_with_status(&mut p, r.at_ms, 204, None),
+        Outcome::GaveUp(GiveUpReason::OneShotDone)
+    );
+    let mut q = Policy::new(config, 1);
+    assert_eq!(
+        fail_with_status(&mut q, 0, 204, None),
+        Outcome::GaveUp(GiveUpReason::NoContent)
+    );
+    // Without expects_done, a clean end of a one-shot stream is still done (unchanged).
+    let mut o = Policy::new(config, 1);
+    expect_connect(&mut o, 0);
+    open(&mut o, 0);
+    assert_eq!(
+        o.handle_stream_end(1),
         Outcome::GaveUp(GiveUpReason::OneShotDone)
     );
 }
@@ -1251,6 +1606,7 @@ fn reasons_have_short_lowercase_messages() {
         GiveUpReason::Closed.to_string(),
         GiveUpReason::OneShotDone.to_string(),
         GiveUpReason::OneShotFailed.to_string(),
+        GiveUpReason::OneShotIncomplete.to_string(),
         AbortReason::IdleTimeout.to_string(),
         AbortReason::Closed.to_string(),
     ];
@@ -1357,6 +1713,7 @@ mod props {
         Response(u16, u8, Option<u64>),
         Bytes,
         Event,
+        Done,
         EventId(String),
         Retry(u64),
         StreamEnd,
@@ -1381,6 +1738,7 @@ mod props {
                 .prop_map(|(s, c, r)| Op::Response(s, c, r)),
             2 => Just(Op::Bytes),
             1 => Just(Op::Event),
+            1 => Just(Op::Done),
             1 => "[a-z0-9]{0,4}".prop_map(Op::EventId),
             1 => prop_oneof![0u64..10_000, Just(u64::MAX)].prop_map(Op::Retry),
             2 => Just(Op::StreamEnd),
@@ -1401,10 +1759,23 @@ mod props {
             proptest::option::of(0u32..5),
             proptest::option::of(prop_oneof![0u64..100_000, Just(u64::MAX)]),
             prop_oneof![0u64..10_000, Just(u64::MAX)],
-            proptest::option::of(prop_oneof![0u64..60_000, Just(u64::MAX)]),
-            any::<bool>(),
+            prop_oneof![
+                Just(StallDetection::Off),
+                prop_oneof![0u64..60_000, Just(u64::MAX)]
+                    .prop_map(|limit_ms| StallDetection::Fixed { limit_ms }),
+                (0u64..60_000, 0u64..200_000, 0u32..5, 0u32..4).prop_map(|(f, c, m, g)| {
+                    StallDetection::Adaptive(
+                        AdaptiveStall::default()
+                            .with_floor_ms(f)
+                            .with_ceiling_ms(c)
+                            .with_multiple(m)
+                            .with_min_gaps(g),
+                    )
+                }),
+            ],
+            (any::<bool>(), any::<bool>(), 0u32..3),
         )
-            .prop_map(|(i, m, x, j, a, e, h, idle, one)| {
+            .prop_map(|(i, m, x, j, a, e, h, idle, (one, done, resumes))| {
                 Config::default()
                     .with_initial_delay_ms(i)
                     .with_max_delay_ms(m)
@@ -1413,8 +1784,10 @@ mod props {
                     .with_max_attempts(a)
                     .with_max_elapsed_ms(e)
                     .with_healthy_after_ms(h)
-                    .with_idle_timeout_ms(idle)
+                    .with_stall(idle)
                     .with_one_shot(one)
+                    .with_expects_done(done)
+                    .with_one_shot_resumes(resumes)
             })
     }
 
@@ -1465,6 +1838,7 @@ mod props {
                     }
                     Op::Bytes => p.handle_bytes(now),
                     Op::Event => p.handle_event(now),
+                    Op::Done => { let _ = p.handle_done(); }
                     Op::EventId(id) => p.handle_event_id(&id),
                     Op::Retry(ms) => p.handle_retry(ms),
                     Op::StreamEnd => { let _ = p.handle_stream_end(now); }

@@ -68,6 +68,7 @@
 //! | GET | `/sse/file?name=NAME&chunk=BYTES` | the file `NAME` from `--www` (a plain file name), unchanged, as a `text/event-stream` body in `chunk`-byte writes (default 64 KiB, max 1 MiB), then the end; 404 without it. For benchmarks (`tests/bench`): every client reads the same prepared stream |
 //! | GET | `/sse/heartbeat?interval_ms=M&count=N&every=K` | `: ping` every `M` ms (default 1000), `N` times (default unbounded), an event after every `K` pings (default 5; 0 = never), then the end |
 //! | POST | `/sse/llm` | body `{"prompt": "...", "tokens": N, "delay_ms": D}` (all optional; default 24 tokens, 20 ms); streams `data: {"token":"..."}` per token (see [`scenarios::llm_tokens`]), then `data: [DONE]`. GET is 405. Bad JSON is 400. |
+//! | POST | `/sse/llm/resumable?cut_after=N&cuts=K&mode=M&gone=1` | the `/sse/llm` reply (same body) with `id: i` per token, resumable from `Last-Event-ID`: the session's first `K` connections (default 1) stop after `N` tokens (default 5) without `[DONE]`, cleanly (`mode=end`, default) or cut (`mode=drop`); a resume continues after the ID and ends with `data: [DONE]`, or answers 204 when nothing is left (or with `gone=1`) |
 //! | POST | `/control/token?ttl_ms=T` | `{"token": "...", "expires_in_ms": T}` (default 60000) |
 //! | GET, POST | `/sse/auth` | ticks when `Authorization: Bearer <token>` is valid and unexpired, else 401 with a text body and `WWW-Authenticate`; the stream ends when the token expires |
 //! | GET, POST | `/control/login?session=S` | sets `tidings_session=…; Path=/; HttpOnly; SameSite=Lax` |
@@ -296,6 +297,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             get(move |query| s::file(www, query))
         })
         .route("/sse/llm", post(s::llm))
+        .route("/sse/llm/resumable", post(s::llm_resumable))
         .route("/sse/auth", get(s::auth).post(s::auth))
         .route("/sse/cookie", get(s::cookie).post(s::cookie))
         .route("/sse/redirect", get(s::redirect).post(s::redirect))

@@ -711,3 +711,72 @@ pub async fn last_event_id(
     let stream: ByteStream = Box::pin(futures_util::stream::iter([Ok(Bytes::from(body))]));
     sse::sse_response_with(StatusCode::OK, conn_headers(&info), stream)
 }
+
+/// Parameters of `/sse/llm/resumable`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResumableParams {
+    cut_after: Option<u64>,
+    cuts: Option<u64>,
+    mode: Option<String>,
+    gone: Option<u8>,
+}
+
+/// `POST /sse/llm/resumable`: the `/sse/llm` reply with `id: i` on every token, resumable
+/// from `Last-Event-ID`. The session's first `cuts` connections (default 1) stop after
+/// `cut_after` tokens (default 5) without `[DONE]`: a clean end (`mode=end`, the default) or a
+/// cut connection (`mode=drop`). A resume continues after the ID and ends with `[DONE]`; it is
+/// answered `204` ("nothing to resume") when nothing is left or with `gone=1`.
+pub async fn llm_resumable(
+    Query(p): Query<ResumableParams>,
+    Extension(info): Extension<ConnInfo>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req: LlmRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        LlmRequest::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => {
+                return sse::text_response(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}"));
+            }
+        }
+    };
+    let tokens = llm_tokens(
+        req.prompt.as_deref().unwrap_or(""),
+        req.tokens.unwrap_or(24),
+    );
+    let from = sse::resume_point(&headers, None).unwrap_or(0);
+    let resuming = headers.contains_key("last-event-id");
+    if resuming && (p.gone.unwrap_or(0) != 0 || from >= tokens.len() as u64) {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        r.headers_mut().extend(conn_headers(&info));
+        return r;
+    }
+    let cut = info.conn_no < p.cuts.unwrap_or(1);
+    let end = if cut {
+        (from + p.cut_after.unwrap_or(5)).min(tokens.len() as u64)
+    } else {
+        tokens.len() as u64
+    };
+    let delay = Duration::from_millis(req.delay_ms.unwrap_or(20));
+    let drop = p.mode.as_deref() == Some("drop");
+    let events: ByteStream = Box::pin(async_stream::stream! {
+        for i in from..end {
+            if i > from && !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let data = json!({ "token": tokens[i as usize] }).to_string();
+            yield Ok(Bytes::from(format!("id: {i}\ndata: {data}\n\n")));
+        }
+        if !cut {
+            yield Ok(Bytes::from_static(b"data: [DONE]\n\n"));
+        }
+    });
+    let stream = if cut && drop {
+        sse::then_abort(events)
+    } else {
+        events
+    };
+    sse::sse_response_with(StatusCode::OK, conn_headers(&info), stream)
+}

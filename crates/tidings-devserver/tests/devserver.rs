@@ -411,6 +411,53 @@ async fn last_event_id_resource_sets_an_id_then_echoes_the_header() {
 }
 
 #[tokio::test]
+async fn resumable_llm_reply_is_cut_then_resumed_from_last_event_id() {
+    let server = start().await;
+    let body = Some(r#"{"prompt":"hi","tokens":8,"delay_ms":0}"#);
+    let path = "/sse/llm/resumable?cut_after=3&session=llm-r";
+    let mut ex = send(&server, "POST", path, &[], body).await;
+    let first = ex.text().await;
+    assert_eq!(ids(&first), [0, 1, 2]);
+    assert!(!first.contains("[DONE]"), "{first}");
+    let mut ex = send(&server, "POST", path, &[("last-event-id", "2")], body).await;
+    let rest = ex.text().await;
+    let rest_ids: Vec<String> = events(&rest).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(rest_ids, ["3", "4", "5", "6", "7", ""], "[DONE] has no id");
+    assert!(rest.ends_with("data: [DONE]\n\n"), "{rest}");
+    // The whole reply, in order: the tokens of /sse/llm.
+    let tokens: Vec<String> = events(&(first + &rest))
+        .into_iter()
+        .filter(|(_, data)| data != "[DONE]")
+        .map(|(_, data)| {
+            serde_json::from_str::<serde_json::Value>(&data).unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(tokens, tidings_devserver::scenarios::llm_tokens("hi", 8));
+    // Nothing left to resume, or the reply is gone: 204.
+    let ex = send(&server, "POST", path, &[("last-event-id", "7")], body).await;
+    assert_eq!(ex.status, StatusCode::NO_CONTENT);
+    let gone = "/sse/llm/resumable?gone=1&session=llm-g";
+    let ex = send(&server, "POST", gone, &[("last-event-id", "1")], body).await;
+    assert_eq!(ex.status, StatusCode::NO_CONTENT);
+    // mode=drop cuts the connection instead of ending it.
+    let mut ex = send(
+        &server,
+        "POST",
+        "/sse/llm/resumable?cut_after=2&mode=drop&session=llm-d",
+        &[],
+        body,
+    )
+    .await;
+    let collected = ex.collect().await;
+    assert_eq!(collected.ending, Next::Cut);
+    assert_eq!(ids(&collected.text()), [0, 1]);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn drip_bytes_concatenate_to_the_script() {
     let server = start().await;
     let expected = get_json(&server, "/control/drip-script").await;

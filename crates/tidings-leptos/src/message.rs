@@ -66,7 +66,7 @@ impl std::error::Error for DecodeError {}
 /// use tidings_leptos::SseError;
 /// use tidings_web::{ClientError, ErrorKind};
 /// let error = SseError::Client(ClientError {
-///     kind: ErrorKind::IdleTimeout,
+///     kind: ErrorKind::Stall { silence_ms: 45_000, limit_ms: 45_000 },
 ///     will_retry: true,
 ///     attempt: 1,
 ///     delay_ms: Some(1000),

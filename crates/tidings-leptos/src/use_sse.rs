@@ -384,7 +384,8 @@ impl<T> UseSseOptions<T> {
         self.client(|o| o.policy(policy))
     }
 
-    /// Drop and retry a connection that stays silent this long. Default: the policy's.
+    /// Drop and retry a connection that stays silent this long; `None` turns stall detection
+    /// off. Default: adaptive (see [`tidings_web::ClientOptions::idle_timeout_ms`]).
     pub fn idle_timeout_ms(self, ms: Option<u64>) -> Self {
         self.client(|o| o.idle_timeout_ms(ms))
     }
@@ -395,10 +396,21 @@ impl<T> UseSseOptions<T> {
         self.client(|o| o.one_shot(one_shot))
     }
 
-    /// Data that ends the stream cleanly (e.g. `[DONE]`); that event is not delivered.
-    /// Default none.
+    /// Data that ends the stream cleanly (e.g. `[DONE]`); that event is not delivered. A
+    /// one-shot body that ends before it sets `error` to an `incomplete` client error
+    /// ([`tidings_web::ErrorKind::Incomplete`]). Default none.
     pub fn done_sentinel(self, sentinel: impl Into<String>) -> Self {
         self.client(|o| o.done_sentinel(sentinel))
+    }
+
+    /// Resume a cut one-shot stream up to `times` times with `Last-Event-ID` (see
+    /// [`tidings_web::ClientOptions::resume`]). Default `0`.
+    ///
+    /// ```
+    /// let options = tidings_leptos::UseSseOptions::new().one_shot(true).done_sentinel("[DONE]").resume(1);
+    /// ```
+    pub fn resume(self, times: u32) -> Self {
+        self.client(|o| o.resume(times))
     }
 
     /// Close while the page is hidden, resume with Last-Event-ID when visible. Default `false`.

@@ -196,6 +196,43 @@ async fn llm_post_stream_until_done() {
 }
 
 #[wasm_bindgen_test]
+async fn llm_reply_cut_before_done_shows_the_incomplete_error() {
+    let session = session("llm-incomplete");
+    let src = url(&format!("/sse/llm/resumable?cut_after=3&session={session}"));
+    let out = slot::<Token>();
+    let out_in = out.clone();
+    let (_div, _mounted) = mount("llm-incomplete", move || {
+        let sse = use_sse_with_options(
+            src,
+            UseSseOptions::<Token>::json()
+                .method("POST")
+                .body(Body::Json(r#"{"tokens":8,"delay_ms":2}"#.into()))
+                .one_shot(true)
+                .done_sentinel("[DONE]"),
+        );
+        *out_in.borrow_mut() = Some(sse);
+        view! { <p></p> }
+    });
+    let sse = take(&out);
+    wait_until("an error", || sse.error.get_untracked().is_some()).await;
+    wait_until("closed", || sse.status.get_untracked() == Status::Closed).await;
+    match sse.error.get_untracked() {
+        Some(SseError::Client(error)) => {
+            assert_eq!(
+                error.kind,
+                tidings_web::ErrorKind::Incomplete {
+                    last_event_id: "2".into(),
+                    events: 3
+                }
+            );
+            assert!(!error.will_retry);
+        }
+        other => panic!("expected the incomplete error, got {other:?}"),
+    }
+    assert_eq!(sse.last_event_id.get_untracked(), "2");
+}
+
+#[wasm_bindgen_test]
 async fn url_change_reconnects() {
     let session = session("url");
     let first = url(&format!("/sse/ticks?interval_ms=30&session={session}"));

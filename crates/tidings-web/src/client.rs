@@ -15,7 +15,8 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use tidings_core::Frame;
 use tidings_core::policy::{
-    Action, GiveUpReason, Outcome, Policy, Status as PolicyStatus, parse_retry_after,
+    Action, GiveUpReason, Outcome, Policy, StallDetection, Status as PolicyStatus,
+    parse_retry_after,
 };
 
 use crate::error::{ClientError, ErrorKind};
@@ -292,7 +293,18 @@ fn defer_drop<T: 'static>(value: T) {
 
 fn new_policy(options: &ClientOptions, last_event_id: &str) -> Policy {
     let seed = options.jitter_seed.unwrap_or_else(random_seed);
-    let mut policy = Policy::new(options.policy, seed);
+    // A sentinel is the done signal: a one-shot body that ends without it was cut short.
+    let mut config = options
+        .policy
+        .with_expects_done(options.policy.expects_done || options.done_sentinel.is_some());
+    // EventSource hides comments (keep-alives) from the page, so a cadence learned from its
+    // events alone would cut quiet streams that are alive: only a fixed limit applies there.
+    if options.transport == Transport::EventSource
+        && matches!(config.stall, StallDetection::Adaptive(_))
+    {
+        config = config.with_stall(StallDetection::Off);
+    }
+    let mut policy = Policy::new(config, seed);
     if !last_event_id.is_empty() {
         policy.handle_event_id(last_event_id);
     }
@@ -302,7 +314,15 @@ fn new_policy(options: &ClientOptions, last_event_id: &str) -> Policy {
 impl Client {
     /// Creates the client and starts connecting at once.
     pub fn connect(options: ClientOptions) -> Client {
-        let last_event_id = options.initial_last_event_id.clone().unwrap_or_default();
+        let stored = options
+            .persist_key
+            .as_deref()
+            .and_then(|key| crate::persist::load(&options.url, key));
+        let last_event_id = options
+            .initial_last_event_id
+            .clone()
+            .or(stored)
+            .unwrap_or_default();
         let policy = new_policy(&options, &last_event_id);
         let shared = Rc::new(Shared {
             state: RefCell::new(State {
@@ -622,8 +642,12 @@ fn pump(shared: &Rc<Shared>) {
                     end_connection(state, now);
                     if reason == tidings_core::policy::AbortReason::IdleTimeout {
                         let retry = state.policy.next_retry();
+                        let stall = state.policy.last_stall();
                         notes.push(Note::Error(ClientError {
-                            kind: ErrorKind::IdleTimeout,
+                            kind: ErrorKind::Stall {
+                                silence_ms: stall.map_or(0, |s| s.silence_ms),
+                                limit_ms: stall.map_or(0, |s| s.limit_ms),
+                            },
                             will_retry: retry.is_some(),
                             attempt: retry.map_or(state.attempt, |r| r.attempt),
                             delay_ms: retry.map(|r| r.delay_ms),
@@ -860,7 +884,7 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                 state.policy.handle_event(now);
                 if state.options.done_sentinel.as_deref() == Some(event.data) {
                     // A clean, deliberate end: no error, no reconnect.
-                    state.policy.handle_close();
+                    let _ = state.policy.handle_done();
                     needs_pump = true;
                     sentinel_id = Some(event.last_event_id.to_owned());
                 } else {
@@ -886,7 +910,23 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
             TransportUpdate::Ended => {
                 needs_pump = true;
                 end_connection(state, now);
-                let _ = state.policy.handle_stream_end(now);
+                let attempt = state.attempt;
+                let outcome = state.policy.handle_stream_end(now);
+                let config = state.policy.config();
+                // A one-shot reply that ended before its done signal: visibly cut short.
+                if config.one_shot
+                    && config.expects_done
+                    && matches!(
+                        outcome,
+                        Outcome::Retry(_) | Outcome::GaveUp(GiveUpReason::OneShotIncomplete)
+                    )
+                {
+                    let kind = ErrorKind::Incomplete {
+                        last_event_id: state.last_event_id.clone(),
+                        events: state.metrics.messages,
+                    };
+                    notes.push(Note::Error(error_for(kind, outcome, attempt)));
+                }
             }
             TransportUpdate::Failed(kind) => {
                 needs_pump = true;
@@ -962,7 +1002,8 @@ fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<
                 attempt,
             }));
         }
-        Outcome::Ignored => {}
+        // `204` on a resumed one-shot stream: nothing left to resume, the reply is complete.
+        Outcome::Ignored | Outcome::GaveUp(GiveUpReason::OneShotDone) => {}
         outcome => {
             let kind = if head.status == 200 {
                 ErrorKind::ContentType {
@@ -1058,6 +1099,9 @@ fn set_last_event_id(state: &mut State, id: &str) {
         state.last_event_id.clear();
         state.last_event_id.push_str(id);
         state.policy.handle_event_id(id);
+        if let Some(key) = &state.options.persist_key {
+            crate::persist::save(&state.options.url, key, id);
+        }
     }
 }
 

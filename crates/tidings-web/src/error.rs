@@ -28,8 +28,16 @@ pub enum ErrorKind {
         /// What the browser said.
         message: String,
     },
-    /// Nothing arrived for longer than the idle timeout; the connection was dropped.
-    IdleTimeout,
+    /// The stream stalled: nothing (not even a comment) arrived for longer than the stall limit
+    /// (learned from the stream's cadence, or the fixed idle timeout); the connection was
+    /// dropped and, unless [`ClientError::will_retry`] is `false`, is resumed with
+    /// `Last-Event-ID`.
+    Stall {
+        /// How long the connection had been silent, ms.
+        silence_ms: u64,
+        /// The limit it exceeded, ms.
+        limit_ms: u64,
+    },
     /// A line or event exceeded the parser limits; the client stops (the same server would
     /// send the same event again).
     TooLarge(ParseError),
@@ -37,6 +45,15 @@ pub enum ErrorKind {
     Aborted,
     /// The policy stopped retrying (too many attempts, too long, or a one-shot stream failed).
     GaveUp(GiveUpReason),
+    /// A stream with a done sentinel ended cleanly before the sentinel arrived: the reply is
+    /// cut short (a one-shot stream resumes when [`ClientOptions::resume`](crate::ClientOptions::resume)
+    /// allows, otherwise this is final).
+    Incomplete {
+        /// The last event ID received (what a resume continues from); empty if none.
+        last_event_id: String,
+        /// Events received so far (the sentinel not counted).
+        events: u64,
+    },
 }
 
 impl ErrorKind {
@@ -44,17 +61,18 @@ impl ErrorKind {
     ///
     /// ```
     /// use tidings_web::ErrorKind;
-    /// assert_eq!(ErrorKind::IdleTimeout.name(), "idle-timeout");
+    /// assert_eq!(ErrorKind::Stall { silence_ms: 45_000, limit_ms: 45_000 }.name(), "stall");
     /// ```
     pub fn name(&self) -> &'static str {
         match self {
             ErrorKind::Http { .. } => "http",
             ErrorKind::ContentType { .. } => "content-type",
             ErrorKind::Network { .. } => "network",
-            ErrorKind::IdleTimeout => "idle-timeout",
+            ErrorKind::Stall { .. } => "stall",
             ErrorKind::TooLarge(_) => "too-large",
             ErrorKind::Aborted => "aborted",
             ErrorKind::GaveUp(_) => "gave-up",
+            ErrorKind::Incomplete { .. } => "incomplete",
         }
     }
 }
@@ -136,12 +154,33 @@ impl ErrorKind {
                 out.push_str("network error: ");
                 out.push_str(message);
             }
-            ErrorKind::IdleTimeout => out.push_str("no data within the idle timeout"),
+            ErrorKind::Stall {
+                silence_ms,
+                limit_ms,
+            } => {
+                out.push_str("stalled: no data for ");
+                push_decimal(out, *silence_ms);
+                out.push_str(" ms (limit ");
+                push_decimal(out, *limit_ms);
+                out.push_str(" ms)");
+            }
             ErrorKind::TooLarge(e) => push_parse_error(out, e),
             ErrorKind::Aborted => out.push_str("aborted"),
             ErrorKind::GaveUp(reason) => {
                 out.push_str("gave up: ");
                 push_give_up_reason(out, reason);
+            }
+            ErrorKind::Incomplete {
+                last_event_id,
+                events,
+            } => {
+                out.push_str("stream ended before the done sentinel after ");
+                push_decimal(out, *events);
+                out.push_str(" events");
+                if !last_event_id.is_empty() {
+                    out.push_str(", last event id ");
+                    out.push_str(last_event_id);
+                }
             }
         }
     }
@@ -231,10 +270,39 @@ mod tests {
                 "network error: refused (retry 3 in 0 ms)",
             ),
             (
-                error(ErrorKind::IdleTimeout, true, Some(u64::MAX)),
-                "no data within the idle timeout (retry 3 in 18446744073709551615 ms)",
+                error(
+                    ErrorKind::Stall {
+                        silence_ms: 45_001,
+                        limit_ms: 45_000,
+                    },
+                    true,
+                    Some(u64::MAX),
+                ),
+                "stalled: no data for 45001 ms (limit 45000 ms) (retry 3 in 18446744073709551615 ms)",
             ),
             (error(ErrorKind::Aborted, false, None), "aborted"),
+            (
+                error(
+                    ErrorKind::Incomplete {
+                        last_event_id: "t7".into(),
+                        events: 8,
+                    },
+                    false,
+                    None,
+                ),
+                "stream ended before the done sentinel after 8 events, last event id t7",
+            ),
+            (
+                error(
+                    ErrorKind::Incomplete {
+                        last_event_id: String::new(),
+                        events: 0,
+                    },
+                    true,
+                    Some(250),
+                ),
+                "stream ended before the done sentinel after 0 events (retry 3 in 250 ms)",
+            ),
         ] {
             assert_eq!(error.message(), text);
             assert_eq!(error.to_string(), text);
@@ -261,6 +329,7 @@ mod tests {
             GiveUpReason::Closed,
             GiveUpReason::OneShotDone,
             GiveUpReason::OneShotFailed,
+            GiveUpReason::OneShotIncomplete,
         ] {
             let mut text = String::new();
             push_give_up_reason(&mut text, &reason);

@@ -40,6 +40,7 @@ mod handles;
 #[cfg(feature = "js-exports")]
 pub mod js;
 mod options;
+mod persist;
 mod transport;
 
 pub use client::{
@@ -48,3 +49,4 @@ pub use client::{
 pub use error::{ClientError, ErrorKind};
 pub use handles::{LiveHandles, live_handles};
 pub use options::{Body, ClientOptions, Credentials, HeaderCallback, HeadersFuture, Transport};
+pub use persist::clear_persisted_last_event_id;

@@ -128,7 +128,9 @@ pub struct ClientOptions {
     /// Backoff, attempts, idle timeout, one-shot: see [`tidings_core::policy::Config`].
     pub policy: PolicyConfig,
     /// Data that ends the stream cleanly when an event carries exactly it (e.g. `[DONE]`); the
-    /// sentinel event itself is not delivered. Default none.
+    /// sentinel event itself is not delivered. A one-shot stream whose body ends before it
+    /// reports an [`ErrorKind::Incomplete`](crate::ErrorKind::Incomplete) error (see
+    /// [`ClientOptions::resume`]). Default none.
     pub done_sentinel: Option<String>,
     /// Close the connection while the page is hidden and resume (with Last-Event-ID) when it is
     /// visible again. Never applies to one-shot streams. Default `false`.
@@ -140,6 +142,10 @@ pub struct ClientOptions {
     pub limits: Limits,
     /// Seed for the backoff jitter. Default: drawn from `Math.random()` per client.
     pub jitter_seed: Option<u64>,
+    /// Keep the last event ID in `sessionStorage` under this key (and the URL), so a page
+    /// reload resumes from it; see [`ClientOptions::persist_last_event_id`]. Default none:
+    /// nothing is stored.
+    pub persist_key: Option<String>,
 }
 
 impl ClientOptions {
@@ -164,6 +170,7 @@ impl ClientOptions {
             reconnect_on_online: true,
             limits: Limits::default(),
             jitter_seed: None,
+            persist_key: None,
         }
     }
     /// Sets [`ClientOptions::transport`].
@@ -226,14 +233,56 @@ impl ClientOptions {
         self.policy = policy;
         self
     }
-    /// Sets the policy's idle timeout (no bytes for this long: drop and reconnect).
+    /// Fixes the stall limit: `Some(ms)` drops and reconnects (with `Last-Event-ID`) a
+    /// connection silent for `ms` (comments count as signs of life); `None` turns stall
+    /// detection off. Without this call detection is adaptive: the limit is learned from the
+    /// stream's cadence ([`AdaptiveStall`](tidings_core::policy::AdaptiveStall): 3x the longest
+    /// gap, between 30 s and 120 s). The EventSource transport, which cannot see comments, has
+    /// no adaptive detection: only a limit set here applies to it.
+    ///
+    /// ```
+    /// use tidings_core::policy::StallDetection;
+    /// use tidings_web::ClientOptions;
+    /// let fixed = ClientOptions::new("/sse").idle_timeout_ms(Some(45_000));
+    /// assert_eq!(fixed.policy.stall, StallDetection::Fixed { limit_ms: 45_000 });
+    /// let off = ClientOptions::new("/sse").idle_timeout_ms(None);
+    /// assert_eq!(off.policy.stall, StallDetection::Off);
+    /// ```
     pub fn idle_timeout_ms(mut self, ms: Option<u64>) -> Self {
         self.policy = self.policy.with_idle_timeout_ms(ms);
+        self
+    }
+    /// Sets how stalls are detected (off, fixed, or adaptive with its own tuning).
+    ///
+    /// ```
+    /// use tidings_core::policy::{AdaptiveStall, StallDetection};
+    /// use tidings_web::ClientOptions;
+    /// let eager = StallDetection::Adaptive(AdaptiveStall::default().with_floor_ms(10_000));
+    /// let options = ClientOptions::new("/sse/ticks").stall_detection(eager);
+    /// assert_eq!(options.policy.stall, eager);
+    /// ```
+    pub fn stall_detection(mut self, stall: tidings_core::policy::StallDetection) -> Self {
+        self.policy = self.policy.with_stall(stall);
         self
     }
     /// One-shot mode: done when the body ends, no reconnect after the stream opened.
     pub fn one_shot(mut self, one_shot: bool) -> Self {
         self.policy = self.policy.with_one_shot(one_shot);
+        self
+    }
+    /// Resumes a one-shot stream up to `times` times when it is cut (a network drop, or a body
+    /// that ends before the [`done_sentinel`](Self::done_sentinel)): it reconnects with backoff
+    /// and `Last-Event-ID`, so a server with resumable replies continues where it stopped; a
+    /// `204` on the resume means "nothing to resume" and ends the stream cleanly. `0` (the
+    /// default) never resumes: the cut is a final error (`incomplete` or `gave-up`).
+    ///
+    /// ```
+    /// use tidings_web::ClientOptions;
+    /// let options = ClientOptions::new("/api/chat").one_shot(true).done_sentinel("[DONE]").resume(2);
+    /// assert_eq!(options.policy.one_shot_resumes, 2);
+    /// ```
+    pub fn resume(mut self, times: u32) -> Self {
+        self.policy = self.policy.with_one_shot_resumes(times);
         self
     }
     /// Sets [`ClientOptions::done_sentinel`].
@@ -254,6 +303,23 @@ impl ClientOptions {
     /// Sets [`ClientOptions::limits`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+    /// Keeps the last event ID in
+    /// [`sessionStorage`](https://developer.mozilla.org/docs/Web/API/Window/sessionStorage)
+    /// under the URL and `key` (use `""` when one stream per URL is enough): the first
+    /// connection after a reload resumes from it (an explicit
+    /// [`initial_last_event_id`](Self::initial_last_event_id) wins). Clear it with
+    /// [`clear_persisted_last_event_id`](crate::clear_persisted_last_event_id). Without
+    /// `sessionStorage` (server-side rendering, workers, a storage that throws) nothing is
+    /// stored and nothing fails.
+    ///
+    /// ```
+    /// let options = tidings_web::ClientOptions::new("/sse/feed").persist_last_event_id("inbox");
+    /// assert_eq!(options.persist_key.as_deref(), Some("inbox"));
+    /// ```
+    pub fn persist_last_event_id(mut self, key: impl Into<String>) -> Self {
+        self.persist_key = Some(key.into());
         self
     }
     /// Sets [`ClientOptions::jitter_seed`] (for reproducible schedules in tests).

@@ -100,8 +100,17 @@ async fn idle_timeout(transport: Transport) {
     let seen = rec.seen();
     assert_eq!(seen.ids()[..4], ids_upto(4)[..]);
     let error = &seen.errors[0];
-    assert_eq!(error.kind, ErrorKind::IdleTimeout);
-    assert_eq!(error.kind.name(), "idle-timeout");
+    match error.kind {
+        ErrorKind::Stall {
+            silence_ms,
+            limit_ms,
+        } => {
+            assert_eq!(limit_ms, 300);
+            assert!((300..2_000).contains(&silence_ms), "{silence_ms}");
+        }
+        ref other => panic!("expected a stall, got {other:?}"),
+    }
+    assert_eq!(error.kind.name(), "stall");
     assert!(error.will_retry);
     assert_eq!(error.delay_ms, Some(10));
     let stats = wait_for_server(&session, |s| s.open == 0).await;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use tidings_web::ClientOptions;
+use tidings_web::{Body, ClientOptions, ErrorKind, Status};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -85,4 +85,114 @@ async fn wpt_format_field_id_null_over_fetch() {
     assert_eq!(seen.ids()[..2], ["", ""]);
     let stats = stats(&session).await;
     assert_eq!(stats.last_event_ids[..2], [None, None]);
+}
+
+// ----- one-shot streams: complete or visibly not -----
+
+fn llm_options(path: &str, session: &str) -> ClientOptions {
+    ClientOptions::new(url(&format!("{path}&session={session}")))
+        .method("POST")
+        .body(Body::Json(
+            r#"{"prompt":"resume me","tokens":12,"delay_ms":2}"#.into(),
+        ))
+        .policy(fast_policy(20))
+        .one_shot(true)
+        .done_sentinel("[DONE]")
+}
+
+fn tokens_of(seen: &Seen) -> Vec<String> {
+    seen.data()
+        .iter()
+        .map(|d| {
+            let v = js_sys::JSON::parse(d).unwrap();
+            field(&v, "token").as_string().unwrap()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn one_shot_body_ending_before_the_sentinel_is_an_incomplete_error() {
+    let session = session("llm-incomplete");
+    let rec = Recorder::connect(llm_options("/sse/llm/resumable?cut_after=5", &session));
+    rec.wait_until(|s| s.closed).await;
+    let seen = rec.seen();
+    assert_eq!(seen.ids(), ids_upto(5));
+    assert_eq!(seen.errors.len(), 1, "{:?}", seen.errors);
+    let error = &seen.errors[0];
+    assert_eq!(
+        error.kind,
+        ErrorKind::Incomplete {
+            last_event_id: "4".into(),
+            events: 5
+        }
+    );
+    assert_eq!(error.kind.name(), "incomplete");
+    assert!(!error.will_retry);
+    assert_eq!(rec.client.status(), Status::Closed);
+    assert_no_more_requests(&session, 1, 300).await;
+}
+
+#[wasm_bindgen_test]
+async fn one_shot_resume_continues_the_reply_after_a_clean_cut_and_after_a_drop() {
+    for mode in ["end", "drop"] {
+        let session = session(&format!("llm-resume-{mode}"));
+        let rec = Recorder::connect(
+            llm_options(
+                &format!("/sse/llm/resumable?cut_after=5&mode={mode}"),
+                &session,
+            )
+            .resume(1),
+        );
+        rec.wait_until(|s| s.closed).await;
+        let seen = rec.seen();
+        assert_eq!(
+            seen.ids(),
+            ids_upto(12),
+            "{mode}: every token once, in order"
+        );
+        let tokens = tokens_of(&seen);
+        assert_eq!(tokens[..3], ["You", " asked:", " resume"], "{mode}");
+        // One visible, retried cut; no final error.
+        assert_eq!(seen.errors.len(), 1, "{mode}: {:?}", seen.errors);
+        assert!(seen.errors[0].will_retry, "{mode}");
+        let expected = if mode == "end" {
+            "incomplete"
+        } else {
+            "network"
+        };
+        assert_eq!(seen.error_kinds(), [expected]);
+        let stats = stats(&session).await;
+        assert_eq!(stats.last_event_ids, [None, Some("4".to_owned())]);
+        assert_eq!(stats.methods, ["POST", "POST"]);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn one_shot_resume_answered_204_ends_cleanly_and_an_exhausted_resume_is_final() {
+    let gone = session("llm-resume-204");
+    let out = session("llm-resume-out");
+    let rec =
+        Recorder::connect(llm_options("/sse/llm/resumable?cut_after=5&gone=1", &gone).resume(3));
+    rec.wait_until(|s| s.closed).await;
+    let seen = rec.seen();
+    assert_eq!(seen.ids(), ids_upto(5));
+    assert_eq!(seen.error_kinds(), ["incomplete"], "no error for the 204");
+    assert!(seen.errors[0].will_retry);
+    assert_eq!(stats(&gone).await.statuses, [Some(200), Some(204)]);
+
+    // Cut twice with one resume allowed: the second cut is final.
+    let rec =
+        Recorder::connect(llm_options("/sse/llm/resumable?cut_after=3&cuts=2", &out).resume(1));
+    rec.wait_until(|s| s.closed).await;
+    let seen = rec.seen();
+    assert_eq!(seen.ids(), ids_upto(6));
+    assert_eq!(seen.error_kinds(), ["incomplete", "incomplete"]);
+    assert!(seen.errors[0].will_retry && !seen.errors[1].will_retry);
+    assert_eq!(
+        seen.errors[1].kind,
+        ErrorKind::Incomplete {
+            last_event_id: "5".into(),
+            events: 6
+        }
+    );
 }

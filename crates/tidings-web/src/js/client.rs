@@ -4,7 +4,7 @@ use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, Uint32Array};
 use tidings_core::batch::Batch;
-use tidings_core::policy::{Config as PolicyConfig, Jitter};
+use tidings_core::policy::{AdaptiveStall, Config as PolicyConfig, Jitter, StallDetection};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -159,13 +159,44 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
     }
     options.initial_last_event_id = get_string(js, "lastEventId");
     options.policy = policy_config(get(js, "retry"), options.policy);
+    // `idleTimeout: n` fixes the stall limit, `false` turns detection off; absent: adaptive.
     if let Some(ms) = get_u64(js, "idleTimeout") {
         options.policy = options.policy.with_idle_timeout_ms(Some(ms));
+    } else if get_bool(js, "idleTimeout") == Some(false) {
+        options.policy = options.policy.with_idle_timeout_ms(None);
+    } else if let Some(tuning) = get(js, "idleTimeout").filter(JsValue::is_object) {
+        // `{ floor, ceiling, multiple, minGaps }`: adaptive, tuned.
+        let mut adaptive = AdaptiveStall::default();
+        if let Some(ms) = get_u64(&tuning, "floor") {
+            adaptive = adaptive.with_floor_ms(ms);
+        }
+        if let Some(ms) = get_u64(&tuning, "ceiling") {
+            adaptive = adaptive.with_ceiling_ms(ms);
+        }
+        if let Some(n) = get_u64(&tuning, "multiple") {
+            adaptive = adaptive.with_multiple(u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        if let Some(n) = get_u64(&tuning, "minGaps") {
+            adaptive = adaptive.with_min_gaps(u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        options.policy = options
+            .policy
+            .with_stall(StallDetection::Adaptive(adaptive));
     }
     if let Some(one_shot) = get_bool(js, "oneShot") {
         options.policy = options.policy.with_one_shot(one_shot);
     }
     options.done_sentinel = get_string(js, "doneSentinel");
+    // `resume: true` is once, `resume: n` up to n times.
+    match get_bool(js, "resume") {
+        Some(once) => options.policy = options.policy.with_one_shot_resumes(u32::from(once)),
+        None => {
+            if let Some(times) = get_u64(js, "resume") {
+                let times = u32::try_from(times).unwrap_or(u32::MAX);
+                options.policy = options.policy.with_one_shot_resumes(times);
+            }
+        }
+    }
     options.pause_while_hidden = get_bool(js, "pauseWhileHidden").unwrap_or(false);
     options.reconnect_on_online = get_bool(js, "reconnectOnOnline").unwrap_or(true);
     if let Some(max) = get_u64(js, "maxLineSize") {
@@ -175,6 +206,12 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
         options.limits.max_event_size = max as usize;
     }
     options.jitter_seed = get_u64(js, "jitterSeed");
+    // `persistLastEventId: true` keys by URL only, a string adds the caller's key.
+    options.persist_key = match get_bool(js, "persistLastEventId") {
+        Some(true) => Some(String::new()),
+        Some(false) => None,
+        None => get_string(js, "persistLastEventId"),
+    };
     options
 }
 
@@ -209,6 +246,20 @@ fn error_to_js(error: &ClientError) -> JsValue {
             let mut text = String::new();
             push_give_up_reason(&mut text, reason);
             set(&value, "reason", text);
+        }
+        ErrorKind::Stall {
+            silence_ms,
+            limit_ms,
+        } => {
+            set(&value, "silence", *silence_ms as f64);
+            set(&value, "limit", *limit_ms as f64);
+        }
+        ErrorKind::Incomplete {
+            last_event_id,
+            events,
+        } => {
+            set(&value, "lastEventId", last_event_id.as_str());
+            set(&value, "events", *events as f64);
         }
         _ => {}
     }

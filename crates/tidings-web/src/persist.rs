@@ -1,0 +1,52 @@
+//! The last event ID kept in
+//! [`sessionStorage`](https://developer.mozilla.org/docs/Web/API/Window/sessionStorage), so a
+//! page reload resumes the stream where it was (opt-in: [`ClientOptions::persist_last_event_id`](crate::ClientOptions::persist_last_event_id)).
+//!
+//! Every access tolerates a missing `window` (workers, server-side rendering) and a storage
+//! that throws (privacy modes, quota): the stream then simply starts without a stored ID.
+
+/// Prefix of the storage keys; the npm package's `clearLastEventId` builds the same key.
+const PREFIX: &str = "tidings:last-event-id:";
+
+/// The key for `url` and the user's `key`: `tidings:last-event-id:<key>:<url>`.
+fn storage_key(url: &str, key: &str) -> String {
+    [PREFIX, key, ":", url].concat()
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The stored ID for `url` and `key`, if any.
+pub(crate) fn load(url: &str, key: &str) -> Option<String> {
+    session_storage()?
+        .get_item(&storage_key(url, key))
+        .ok()?
+        .filter(|id| !id.is_empty())
+}
+
+/// Stores `id` (an empty ID removes the entry: there is nothing to resume from).
+pub(crate) fn save(url: &str, key: &str, id: &str) {
+    if let Some(storage) = session_storage() {
+        let storage_key = storage_key(url, key);
+        let _ = if id.is_empty() {
+            storage.remove_item(&storage_key)
+        } else {
+            storage.set_item(&storage_key, id)
+        };
+    }
+}
+
+/// Forgets the last event ID stored for `url` and `key` by a client with
+/// [`ClientOptions::persist_last_event_id`](crate::ClientOptions::persist_last_event_id): the
+/// next client (or reload) starts from the beginning. `url` is the one the client was given
+/// (the npm package passes absolute URLs). Does nothing without `sessionStorage`.
+///
+/// ```no_run
+/// tidings_web::clear_persisted_last_event_id("https://example.com/sse/feed", "");
+/// ```
+pub fn clear_persisted_last_event_id(url: &str, key: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(&storage_key(url, key));
+    }
+}
