@@ -106,6 +106,13 @@ pub struct Config {
     /// backoff, since nothing was consumed yet; add `max_attempts: Some(0)` to forbid that too.
     /// Default `false`.
     pub one_shot: bool,
+    /// The rules of the browser's own
+    /// [`EventSource`](https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model),
+    /// for drop-in replacements of it: every status other than `200` gives up (`5xx`, `408` and
+    /// `429` too), and every delay is exactly the reconnection time (the server's `retry:`, else
+    /// [`initial_delay_ms`](Self::initial_delay_ms)), without growth or jitter. Network errors
+    /// and stream ends still retry. Default `false`.
+    pub eventsource_rules: bool,
 }
 
 impl Default for Config {
@@ -120,6 +127,7 @@ impl Default for Config {
             healthy_after_ms: 5_000,
             idle_timeout_ms: None,
             one_shot: false,
+            eventsource_rules: false,
         }
     }
 }
@@ -185,6 +193,20 @@ impl Config {
     #[must_use]
     pub const fn with_one_shot(mut self, one_shot: bool) -> Self {
         self.one_shot = one_shot;
+        self
+    }
+
+    /// Sets [`eventsource_rules`](Self::eventsource_rules).
+    ///
+    /// ```
+    /// use tidings_core::policy::{Config, Outcome, Policy};
+    /// let mut policy = Policy::new(Config::default().with_eventsource_rules(true), 1);
+    /// policy.poll_action(0);
+    /// assert!(matches!(policy.handle_response(0, 503, None, None), Outcome::GaveUp(_)));
+    /// ```
+    #[must_use]
+    pub const fn with_eventsource_rules(mut self, on: bool) -> Self {
+        self.eventsource_rules = on;
         self
     }
 
@@ -524,7 +546,9 @@ impl Policy {
             }
             200 => self.give_up(GiveUpReason::ContentType),
             204 => self.give_up(GiveUpReason::NoContent),
-            408 | 429 | 500..=599 => self.fail(now, retry_after_ms),
+            408 | 429 | 500..=599 if !self.config.eventsource_rules => {
+                self.fail(now, retry_after_ms)
+            }
             _ => self.give_up(GiveUpReason::Http { status }),
         }
     }
@@ -795,7 +819,12 @@ impl Policy {
             .server_retry_ms
             .unwrap_or(0)
             .max(retry_after_ms.unwrap_or(0));
-        let delay_ms = jittered.max(floor);
+        let delay_ms = if self.config.eventsource_rules {
+            // The spec's reconnection time, as is.
+            self.server_retry_ms.unwrap_or(self.config.initial_delay_ms)
+        } else {
+            jittered.max(floor)
+        };
         let at_ms = now.saturating_add(delay_ms);
         if self
             .config
