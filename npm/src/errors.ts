@@ -9,7 +9,9 @@ export type TidingsErrorKind =
   | 'event-too-large'
   | 'aborted'
   | 'gave-up'
-  | 'parse';
+  | 'parse'
+  /** The URL could not be parsed; relative URLs need a page or worker location (not in Node). */
+  | 'invalid-url';
 
 /**
  * The one error class tidings throws or reports. Switch on {@link TidingsError.kind}.

@@ -24,3 +24,9 @@ export {
   type Status,
   type Transport,
 } from './connect.js';
+export {
+  EventSource,
+  EventSourceErrorEvent,
+  type EventSourceEventMap,
+  type EventSourceOptions,
+} from './eventsource.js';

@@ -140,6 +140,10 @@ pub struct ClientOptions {
     pub limits: Limits,
     /// Seed for the backoff jitter. Default: drawn from `Math.random()` per client.
     pub jitter_seed: Option<u64>,
+    /// The function the fetch transport calls instead of the global `fetch`, with one
+    /// `Request`; it returns a `Response` or a promise of one (a mock, an instrumented fetch,
+    /// a runtime's own, e.g. a Cloudflare service binding's). Default: the global `fetch`.
+    pub fetch_function: Option<js_sys::Function>,
 }
 
 impl ClientOptions {
@@ -164,6 +168,7 @@ impl ClientOptions {
             reconnect_on_online: true,
             limits: Limits::default(),
             jitter_seed: None,
+            fetch_function: None,
         }
     }
     /// Sets [`ClientOptions::transport`].
@@ -254,6 +259,17 @@ impl ClientOptions {
     /// Sets [`ClientOptions::limits`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+    /// Sets [`ClientOptions::fetch_function`].
+    ///
+    /// ```no_run
+    /// use tidings_web::ClientOptions;
+    /// let traced_fetch = js_sys::Function::new_with_args("request", "return fetch(request)");
+    /// let options = ClientOptions::new("/sse/ticks").fetch_function(traced_fetch);
+    /// ```
+    pub fn fetch_function(mut self, fetch: js_sys::Function) -> Self {
+        self.fetch_function = Some(fetch);
         self
     }
     /// Sets [`ClientOptions::jitter_seed`] (for reproducible schedules in tests).

@@ -162,6 +162,10 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
     if let Some(ms) = get_u64(js, "idleTimeout") {
         options.policy = options.policy.with_idle_timeout_ms(Some(ms));
     }
+    // Set by the npm `EventSource` class: the browser EventSource's own status and delay rules.
+    if get_bool(js, "eventSourceRules") == Some(true) {
+        options.policy = options.policy.with_eventsource_rules(true);
+    }
     if let Some(one_shot) = get_bool(js, "oneShot") {
         options.policy = options.policy.with_one_shot(one_shot);
     }
@@ -175,6 +179,7 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
         options.limits.max_event_size = max as usize;
     }
     options.jitter_seed = get_u64(js, "jitterSeed");
+    options.fetch_function = get(js, "fetch").and_then(|f| f.dyn_into().ok());
     options
 }
 
