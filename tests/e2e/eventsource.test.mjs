@@ -47,7 +47,15 @@ const msg = (data, id = '', type = 'message') => [type, 1, data, id, true];
 const closedError = ['error', 2];
 const reconnecting = ['error', 0];
 
-/** Each: name, url, options of trace(), the expected trace. */
+/**
+ * Where Chromium departs from the spec: it fails the connection when the Content-Type names a
+ * charset other than UTF-8, while WHATWG HTML §9.2 ignores the charset (the stream is always
+ * UTF-8) and web-platform-tests expect the events. tidings follows the spec; for these cases
+ * the native trace is shown as a note, not required.
+ */
+const CHROMIUM_CHARSET = 'Chromium fails a non-UTF-8 charset; the spec ignores it';
+
+/** Each: name, url, options of trace(), the expected trace, and where Chromium is known to differ. */
 const scenarios = [
   // --- format (eventsource/format-*.htm) ---
   ['format-bom: one BOM stripped, a second one is part of the field name', message('\uFEFFdata: 1\n\n\uFEFFdata: 2\n\ndata: 3\n\n'), { messages: 2 }, [OPEN, msg('1'), msg('3')]],
@@ -90,10 +98,23 @@ const scenarios = [
   ['format-leading-space: one space after the colon is stripped', message('data:  test\n\ndata:\ttab\n\n'), { messages: 2 }, [OPEN, msg(' test'), msg('\ttab')]],
   ['format-newlines: CR, LF and CRLF', message('data:test\r\ndata\ndata:test\r\n\r\n'), { messages: 1 }, [OPEN, msg('test\n\ntest')]],
   ['format-null-character: NUL in data', message('data:\0\n\n\n\n'), { messages: 1 }, [OPEN, msg('\0')]],
-  ['format-utf-8: always UTF-8, whatever the charset says', message('data: ok\u2026\n\n', { type: 'text/event-stream; charset=windows-1252' }), { messages: 1 }, [OPEN, msg('ok\u2026')]],
+  [
+    'format-utf-8: always UTF-8, whatever the charset says',
+    message('data: ok\u2026\n\n', { type: 'text/event-stream; charset=windows-1252' }),
+    { messages: 1 },
+    [OPEN, msg('ok\u2026')],
+    CHROMIUM_CHARSET,
+  ],
   // --- content types (format-mime-*.htm) ---
   ['format-mime-trailing-semicolon', message('data: data\n\n', { type: 'text/event-stream;' }), { messages: 1 }, [OPEN, msg('data')]],
-  ['format-mime-valid-bogus: unknown parameters', message('data: data\n\n', { type: 'text/event-stream;charset=x;yay=occurs' }), { messages: 1 }, [OPEN, msg('data')]],
+  [
+    'format-mime-valid-bogus: unknown parameters',
+    message('data: data\n\n', { type: 'text/event-stream;charset=x;yay=occurs' }),
+    { messages: 1 },
+    [OPEN, msg('data')],
+    CHROMIUM_CHARSET,
+  ],
+  ['format-mime-valid-bogus without a charset', message('data: data\n\n', { type: 'text/event-stream;yay=occurs' }), { messages: 1 }, [OPEN, msg('data')]],
   ['content type in capitals', message('data: data\n\n', { type: 'TEXT/EVENT-STREAM' }), { messages: 1 }, [OPEN, msg('data')]],
   ['format-mime-bogus: x/x fails the connection', message('data: data\n\n', { type: 'x/x' }), {}, [closedError]],
   ['text/plain fails the connection', message('data: data\n\n', { type: 'text/plain' }), {}, [closedError]],
@@ -128,9 +149,14 @@ const scenarios = [
 ];
 
 describe('EventSource: tidings and native side by side', () => {
-  for (const [name, url, options, expected] of scenarios) {
-    test(name, async () => {
+  for (const [name, url, options, expected, nativeDiffers] of scenarios) {
+    test(name, async (t) => {
       const [native, ours] = await both(url, options);
+      if (nativeDiffers) {
+        t.diagnostic(`${nativeDiffers}: native ${JSON.stringify(native.log)}`);
+        assert.deepEqual(ours.log, expected, `tidings: ${JSON.stringify(ours.log)}`);
+        return;
+      }
       assert.deepEqual(native.log, expected, `native: ${JSON.stringify(native.log)}`);
       assert.deepEqual(ours.log, native.log, `tidings differs from native`);
       assert.equal(ours.url, native.url);
