@@ -89,6 +89,24 @@ const DEFAULT_RECONNECTION_TIME = 3000;
 /** The URL of every EventSource made by `fromReadableStream`, as the proposal defines it. */
 const STREAM_URL = 'about:event-stream';
 
+let handlerPropertiesCalled: boolean | undefined;
+
+/**
+ * Whether this platform's `EventTarget` itself calls an `on<type>` property of the target when
+ * it dispatches (workerd does, for its WebSocket): then the handler attributes must not add a
+ * listener of their own, or each handler would run twice. Probed once, on first use.
+ */
+function platformCallsHandlerProperties(): boolean {
+  if (handlerPropertiesCalled === undefined) {
+    let called = false;
+    const probe = new EventTarget();
+    Object.defineProperty(probe, 'ontidingsprobe', { value: () => (called = true) });
+    probe.dispatchEvent(new Event('tidingsprobe'));
+    handlerPropertiesCalled = called;
+  }
+  return handlerPropertiesCalled;
+}
+
 /** Handed from `fromReadableStream` to the constructor, which then reads it instead of connecting. */
 let adopted: { stream: ReadableStream<Uint8Array> } | undefined;
 
@@ -413,6 +431,6 @@ export class EventSource extends EventTarget {
       },
     };
     this.#handlers.set(type, created);
-    this.addEventListener(type, created.listener);
+    if (!platformCallsHandlerProperties()) this.addEventListener(type, created.listener);
   }
 }
