@@ -3,7 +3,8 @@
 #   1. npm/: vitest unit tests (TS layer, fake transport, React, Vue, conformance corpus,
 #      import safety) and the node:test suites of the built package against the dev server;
 #   2. www/: Vite builds of the React and Vue apps into www/dist/;
-#   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server;
+#   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server,
+#      and the EventSource suite (tidings' class next to the native one, workers);
 #   4. tests/: the packaging test (npm pack -> fresh Vite app in a temp dir -> Chromium);
 #   5. tests/: the same tarball in webpack 5, Vite build and dev server, and plain Node 20.
 #
@@ -23,6 +24,12 @@ log "build the www apps (React, Vue)"
 
 log "end-to-end: React and Vue apps in headless Chromium"
 (cd tests && npm run e2e)
+
+log "EventSource: tidings' class next to Chromium's own, fromReadableStream, workers"
+(cd tests && npm run eventsource)
+
+log "workerd: the package's workerd export condition inside workerd (Cloudflare Workers' runtime)"
+(cd tests && npm run workerd)
 
 log "packaging: npm pack -> fresh Vite app -> Chromium"
 (cd tests && npm run pack)

@@ -1,6 +1,7 @@
 import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
 import { loadClientWasm, type ClientWasm } from './client-wasm.js';
+import { resolveStreamUrl } from './url.js';
 
 /** Which browser API carries the stream. See {@link ConnectOptions.transport}. */
 export type Transport = 'fetch' | 'eventsource';
@@ -113,6 +114,11 @@ export interface ConnectOptions<T = string> {
   maxLineSize?: number;
   /** Largest event, bytes [16 MiB]. */
   maxEventSize?: number;
+  /**
+   * Called instead of the global `fetch` (fetch transport), with one `Request`; returns a
+   * `Response` or a promise of one: a mock, an instrumented fetch, a runtime's own fetcher.
+   */
+  fetch?: (request: Request) => Response | Promise<Response>;
   /** Turns each event's data into `T` (e.g. `JSON.parse`). A throw is reported as an error, not lost. */
   parse?: (data: string) => T;
 }
@@ -189,11 +195,6 @@ const disposeSymbol: typeof Symbol.dispose =
   (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 type WasmClient = InstanceType<ClientWasm['Client']>;
-
-function resolveUrl(url: string): string {
-  const base = (globalThis as { location?: { href: string } }).location?.href;
-  return new URL(url, base).href;
-}
 
 function wasmOptions<T>(options: ConnectOptions<T>): Record<string, unknown> {
   // `parse` stays on this side; everything else is read by the wasm client.
@@ -275,10 +276,10 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
     if (closedBeforeReady) return;
     let absolute: string;
     try {
-      absolute = resolveUrl(url);
-    } catch (cause) {
+      absolute = resolveStreamUrl(url);
+    } catch (error) {
       status = 'closed';
-      fail(new TidingsError('network', `invalid URL: ${url}`, { cause }));
+      fail(error as TidingsError);
       emit('close');
       return;
     }
@@ -312,7 +313,8 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
   };
   void loadClientWasm().then(start, (cause: unknown) => {
     status = 'closed';
-    fail(new TidingsError('network', 'could not load the tidings wasm module', { cause }));
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    fail(new TidingsError('network', `could not load the tidings wasm module${why}`, { cause }));
   });
 
   const stream: EventStream<T> = {

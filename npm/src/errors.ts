@@ -10,7 +10,9 @@ export type TidingsErrorKind =
   | 'aborted'
   | 'gave-up'
   | 'incomplete'
-  | 'parse';
+  | 'parse'
+  /** The URL could not be parsed; relative URLs need a page or worker location (not in Node). */
+  | 'invalid-url';
 
 /**
  * The one error class tidings throws or reports. Switch on {@link TidingsError.kind}.

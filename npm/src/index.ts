@@ -26,3 +26,9 @@ export {
   type Status,
   type Transport,
 } from './connect.js';
+export {
+  EventSource,
+  EventSourceErrorEvent,
+  type EventSourceEventMap,
+  type EventSourceOptions,
+} from './eventsource.js';

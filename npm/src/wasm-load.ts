@@ -18,8 +18,13 @@ function isNodeFileUrl(url: URL): boolean {
   return url.protocol === 'file:' && typeof proc?.versions?.node === 'string';
 }
 
+/** What a runtime without WebAssembly (React Native's Hermes) gets from every entry point. */
+export const NO_WEBASSEMBLY =
+  'this JavaScript runtime has no WebAssembly (React Native with Hermes is one), and tidings runs on WebAssembly';
+
 /** Instantiates `glue` from `input`. @internal */
 export async function instantiate(glue: Glue, input: WasmSource): Promise<void> {
+  if (typeof WebAssembly === 'undefined') throw new Error(NO_WEBASSEMBLY);
   if (input instanceof URL && isNodeFileUrl(input)) {
     // Node's fetch() cannot read file: URLs. The specifier is hidden from bundlers so that
     // browser builds never try to resolve a Node built-in.

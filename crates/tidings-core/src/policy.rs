@@ -122,6 +122,13 @@ pub struct Config {
     /// with resumable streams continues the reply. A `204` on a resume means "nothing to
     /// resume" and ends cleanly ([`GiveUpReason::OneShotDone`]). Default `0`.
     pub one_shot_resumes: u32,
+    /// The rules of the browser's own
+    /// [`EventSource`](https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model),
+    /// for drop-in replacements of it: every status other than `200` gives up (`5xx`, `408` and
+    /// `429` too), and every delay is exactly the reconnection time (the server's `retry:`, else
+    /// [`initial_delay_ms`](Self::initial_delay_ms)), without growth or jitter. Network errors
+    /// and stream ends still retry. Default `false`.
+    pub eventsource_rules: bool,
 }
 
 impl Default for Config {
@@ -138,6 +145,7 @@ impl Default for Config {
             one_shot: false,
             expects_done: false,
             one_shot_resumes: 0,
+            eventsource_rules: false,
         }
     }
 }
@@ -228,6 +236,20 @@ impl Config {
     #[must_use]
     pub const fn with_one_shot_resumes(mut self, resumes: u32) -> Self {
         self.one_shot_resumes = resumes;
+        self
+    }
+
+    /// Sets [`eventsource_rules`](Self::eventsource_rules).
+    ///
+    /// ```
+    /// use tidings_core::policy::{Config, Outcome, Policy};
+    /// let mut policy = Policy::new(Config::default().with_eventsource_rules(true), 1);
+    /// policy.poll_action(0);
+    /// assert!(matches!(policy.handle_response(0, 503, None, None), Outcome::GaveUp(_)));
+    /// ```
+    #[must_use]
+    pub const fn with_eventsource_rules(mut self, on: bool) -> Self {
+        self.eventsource_rules = on;
         self
     }
 
@@ -807,7 +829,9 @@ impl Policy {
             // A resumed one-shot stream: the server has nothing more, the reply was complete.
             204 if self.resumes > 0 => self.give_up(GiveUpReason::OneShotDone),
             204 => self.give_up(GiveUpReason::NoContent),
-            408 | 429 | 500..=599 => self.fail(now, retry_after_ms),
+            408 | 429 | 500..=599 if !self.config.eventsource_rules => {
+                self.fail(now, retry_after_ms)
+            }
             _ => self.give_up(GiveUpReason::Http { status }),
         }
     }
@@ -1159,8 +1183,13 @@ impl Policy {
             Some(base) => self.config.server_delay_ms(base, self.failures, sample),
             None => self.config.default_delay_ms(self.failures, sample),
         };
-        // Retry-After is the server's word for this one attempt: a floor, even above the cap.
-        let delay_ms = jittered.max(retry_after_ms.unwrap_or(0));
+        let delay_ms = if self.config.eventsource_rules {
+            // The spec's reconnection time, as is.
+            self.server_retry_ms.unwrap_or(self.config.initial_delay_ms)
+        } else {
+            // Retry-After is the server's word for this one attempt: a floor, even above the cap.
+            jittered.max(retry_after_ms.unwrap_or(0))
+        };
         let at_ms = now.saturating_add(delay_ms);
         if self
             .config

@@ -76,6 +76,7 @@
 //! | GET, POST | `/sse/cookie` | ticks with a valid login cookie, else 401. Whether any `Cookie` arrived is recorded in stats. |
 //! | GET, POST | `/sse/redirect?code=C&to=PATH` | `C` in 301/302/303/307/308 (default 307) with `Location: PATH` (default `/sse/ticks?count=3&interval_ms=0`; URL-encode it; only paths on this server) |
 //! | GET | `/control/stats?session=S` | JSON: `open`, `total`, `discarded`, `requests[]` with `index`, `method`, `path`, `query`, `last_event_id`, `authorization`, `cookie`, `origin`, `started_ms`, `ended_ms`, `open`, `status`, `bytes_sent` (times in ms since server start) |
+//! | GET | `/sse/message?body=B&type=T&status=S&wait_ms=W&hold_ms=H` | exactly `B` (default `data: data` + blank line) with status `S` (default 200) and `Content-Type: T` (default `text/event-stream`; `none` omits it), the head after `W` ms, the end `H` ms after the body (both default 0); see [`message`] |
 //! | GET | `/sse/lab` | the reconnect lab: ticks (default 500 ms apart; heartbeats aside, the ticks knobs apply) that obey the session's faults, see [`lab`] |
 //! | POST | `/control/fault?session=S&kind=K&retry_after=SECS&count=N` | fault injection for the session's `/sse/lab` streams: `drop` cuts the open streams, `stall` silences them, `204`/`4xx`/`5xx` cut them and the next `count` (default 1) connections answer that status with `Retry-After: SECS`; `drop`/`stall` with `count` break the next connections after one event; `clear` forgets queued faults. JSON: `live` (open streams hit), `pending` (faults queued) |
 //! | GET, POST | `/control/reset?session=S` (or `all=1`) | forgets a session's records, connection numbers and queued lab faults |
@@ -89,6 +90,7 @@
 
 pub mod drip;
 pub mod lab;
+pub mod message;
 pub mod record;
 pub mod rng;
 pub mod scenarios;
@@ -302,6 +304,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/sse/cookie", get(s::cookie).post(s::cookie))
         .route("/sse/redirect", get(s::redirect).post(s::redirect))
         .route("/sse/lab", get(lab::lab))
+        .route("/sse/message", get(message::message))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             record::record_middleware,

@@ -18,6 +18,7 @@ use tidings_core::policy::{
     Action, GiveUpReason, Outcome, Policy, StallDetection, Status as PolicyStatus,
     parse_retry_after,
 };
+use wasm_bindgen::JsCast;
 
 use crate::error::{ClientError, ErrorKind};
 use crate::eventsource::EventSourceConnection;
@@ -497,21 +498,31 @@ fn end_connection(state: &mut State, now: u64) {
     close_open_period(state, now);
 }
 
-/// Listens to `online`/`offline`, `visibilitychange` and the caller's abort signal.
+/// Where `online`/`offline` fire: the window, or a worker's global scope (dedicated, shared,
+/// service). `None` elsewhere (Node, edge runtimes): those features are then simply off.
+fn online_scope() -> Option<web_sys::EventTarget> {
+    let global = js_sys::global();
+    (global.is_instance_of::<web_sys::Window>()
+        || global.is_instance_of::<web_sys::WorkerGlobalScope>())
+    .then(|| global.unchecked_into())
+}
+
+/// Listens to `online`/`offline`, `visibilitychange` (pages only: workers have no document)
+/// and the caller's abort signal.
 fn install_dom_listeners(shared: &Rc<Shared>) {
     let mut listeners = Vec::new();
     let options = shared.state.borrow().options.clone();
     let window = web_sys::window();
-    if let (true, Some(window)) = (options.reconnect_on_online, window.as_ref()) {
+    if let (true, Some(scope)) = (options.reconnect_on_online, online_scope()) {
         let weak = Rc::downgrade(shared);
-        listeners.push(EventListener::new(window, "offline", move |_| {
+        listeners.push(EventListener::new(&scope, "offline", move |_| {
             if let Some(shared) = weak.upgrade() {
                 shared.state.borrow_mut().policy.handle_offline();
                 pump(&shared);
             }
         }));
         let weak = Rc::downgrade(shared);
-        listeners.push(EventListener::new(window, "online", move |_| {
+        listeners.push(EventListener::new(&scope, "online", move |_| {
             if let Some(shared) = weak.upgrade() {
                 shared.state.borrow_mut().policy.handle_online(now_ms());
                 pump(&shared);
@@ -787,6 +798,7 @@ fn start_connection(
                 credentials: options.credentials,
                 last_event_id,
                 limits: options.limits,
+                fetch_function: options.fetch_function.clone(),
             },
             sink,
         ))),

@@ -41,6 +41,8 @@ pub(crate) struct FetchRequest {
     pub credentials: Credentials,
     pub last_event_id: Option<String>,
     pub limits: Limits,
+    /// Called instead of the global `fetch` when set.
+    pub fetch_function: Option<js_sys::Function>,
 }
 
 /// One in-flight fetch. Dropping it aborts the request and ends the reading task.
@@ -136,11 +138,13 @@ async fn build_request(
     init.set_method(&request.method);
     init.set_headers(&headers);
     init.set_signal(signal);
-    init.set_credentials(match request.credentials {
-        Credentials::Omit => web_sys::RequestCredentials::Omit,
-        Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
-        Credentials::Include => web_sys::RequestCredentials::Include,
-    });
+    // `same-origin` is the default, so it is left unset: some runtimes without a notion of
+    // origin (workerd) reject a Request that sets `credentials` at all.
+    match request.credentials {
+        Credentials::Omit => init.set_credentials(web_sys::RequestCredentials::Omit),
+        Credentials::Include => init.set_credentials(web_sys::RequestCredentials::Include),
+        Credentials::SameOrigin => {}
+    }
     match &request.body {
         Some(Body::Text(text)) | Some(Body::Json(text)) => init.set_body(&JsValue::from_str(text)),
         Some(Body::Bytes(bytes)) => init.set_body(&Uint8Array::from(bytes.as_slice())),
@@ -186,7 +190,9 @@ async fn read_error_body(response: &Response) -> String {
             _ => break,
         }
     }
-    let _ = reader.cancel();
+    // Awaited: on a body the abort already errored, `cancel()` rejects, and a rejection nobody
+    // handles would reach the console.
+    let _ = JsFuture::from(reader.cancel()).await;
     bytes.truncate(ERROR_BODY_LIMIT);
     String::from_utf8_lossy(&bytes).into_owned()
 }
@@ -223,14 +229,21 @@ async fn run(
     if cancelled.get() {
         return Ok(());
     }
-    let response: Response = JsFuture::from(global_fetch(&req))
+    let pending = match &request.fetch_function {
+        // A plain value is awaited like a promise, as `await` would.
+        Some(fetch) => Promise::resolve(&fetch.call1(&JsValue::NULL, &req).map_err(network_error)?),
+        None => global_fetch(&req),
+    };
+    let response: Response = JsFuture::from(pending)
         .await
         .map_err(network_error)?
         .unchecked_into();
     let mut head = response_head(&response);
     let streams = head.status == 200 && head.content_type.as_deref().is_some_and(is_event_stream);
     if !streams {
-        if head.status != 200 {
+        // Error bodies are short and end; a 2xx other than 200 may be an endless stream (the
+        // browser's EventSource fails it at once), so its body is not waited for.
+        if !(200..300).contains(&head.status) {
             head.error_body = Some(read_error_body(&response).await);
         } else if let Some(body) = response.body() {
             let _ = body.cancel();

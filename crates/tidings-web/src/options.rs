@@ -146,6 +146,10 @@ pub struct ClientOptions {
     /// reload resumes from it; see [`ClientOptions::persist_last_event_id`]. Default none:
     /// nothing is stored.
     pub persist_key: Option<String>,
+    /// The function the fetch transport calls instead of the global `fetch`, with one
+    /// `Request`; it returns a `Response` or a promise of one (a mock, an instrumented fetch,
+    /// a runtime's own, e.g. a Cloudflare service binding's). Default: the global `fetch`.
+    pub fetch_function: Option<js_sys::Function>,
 }
 
 impl ClientOptions {
@@ -171,6 +175,7 @@ impl ClientOptions {
             limits: Limits::default(),
             jitter_seed: None,
             persist_key: None,
+            fetch_function: None,
         }
     }
     /// Sets [`ClientOptions::transport`].
@@ -320,6 +325,17 @@ impl ClientOptions {
     /// ```
     pub fn persist_last_event_id(mut self, key: impl Into<String>) -> Self {
         self.persist_key = Some(key.into());
+        self
+    }
+    /// Sets [`ClientOptions::fetch_function`].
+    ///
+    /// ```no_run
+    /// use tidings_web::ClientOptions;
+    /// let traced_fetch = js_sys::Function::new_with_args("request", "return fetch(request)");
+    /// let options = ClientOptions::new("/sse/ticks").fetch_function(traced_fetch);
+    /// ```
+    pub fn fetch_function(mut self, fetch: js_sys::Function) -> Self {
+        self.fetch_function = Some(fetch);
         self
     }
     /// Sets [`ClientOptions::jitter_seed`] (for reproducible schedules in tests).

@@ -183,6 +183,10 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
             .policy
             .with_stall(StallDetection::Adaptive(adaptive));
     }
+    // Set by the npm `EventSource` class: the browser EventSource's own status and delay rules.
+    if get_bool(js, "eventSourceRules") == Some(true) {
+        options.policy = options.policy.with_eventsource_rules(true);
+    }
     if let Some(one_shot) = get_bool(js, "oneShot") {
         options.policy = options.policy.with_one_shot(one_shot);
     }
@@ -212,6 +216,7 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
         Some(false) => None,
         None => get_string(js, "persistLastEventId"),
     };
+    options.fetch_function = get(js, "fetch").and_then(|f| f.dyn_into().ok());
     options
 }
 
