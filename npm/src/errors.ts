@@ -1,3 +1,5 @@
+import type { StandardSchemaV1Issue } from './events.js';
+
 /** The kinds of failure tidings reports, shared by the parser and the client. */
 export type TidingsErrorKind =
   | 'http'
@@ -42,6 +44,10 @@ export class TidingsError extends Error {
   readonly reason?: string;
   /** The raw event data, for `kind === 'parse'`. */
   readonly data?: string;
+  /** The event's type, for `kind === 'parse'`. */
+  readonly eventType?: string;
+  /** What the schema found wrong, for `kind === 'parse'` from a `schema`. */
+  readonly issues?: ReadonlyArray<StandardSchemaV1Issue>;
 
   constructor(kind: TidingsErrorKind, message: string, details: Partial<Omit<TidingsError, 'kind' | 'message' | 'name'>> & { cause?: unknown } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -49,7 +55,7 @@ export class TidingsError extends Error {
     this.kind = kind;
     this.willRetry = details.willRetry ?? false;
     this.attempt = details.attempt ?? 0;
-    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data'] as const) {
+    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data', 'eventType', 'issues'] as const) {
       if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }
