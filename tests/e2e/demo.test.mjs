@@ -203,6 +203,13 @@ describe('demo pages', () => {
     await view.page.click('#fault-stall');
     await until(async () => (await errors()).some((t) => /idle-timeout/.test(t)), 10_000, 'the idle timeout');
     await until(async () => (await view.attr('#status', 'data-status')) === 'open', 10_000, 'open after the stall');
+    // The client's `debug` trace, shown live: heads, retries with reason and delay, the stall.
+    const trace = (kind) => view.page.locator(`#trace li[data-kind="${kind}"]`).allTextContents();
+    assert.match((await trace('open')).join('\n'), /open: 200 text\/event-stream \(attempt \d+\).*x-tidings-resume-from/);
+    assert.match((await trace('retry-scheduled')).join('\n'), /retry #\d+ in \d+ ms \(http 429\)/);
+    assert.match((await trace('retry-scheduled')).join('\n'), /\(network\)/);
+    assert.ok((await trace('stall')).length >= 1, 'the stall is traced');
+    assert.ok((await trace('event')).some((t) => /event message #\d+ \(\d+ chars\)/.test(t)), 'events are summarised');
     const ids = (await stats(server.url, s)).requests.slice(1).map((r) => r.last_event_id);
     assert.ok(ids.every((id) => /^\d+$/.test(id ?? '')), `every reconnect resumes: ${ids}`);
     await view.shot('lab-recovered');
