@@ -5,6 +5,7 @@ import { attachTrace, type DebugLogger } from './debug.js';
 import { currentOverride } from './override.js';
 import {
   createDecoder,
+  DecodeFailure,
   DECODE_KEYS,
   type AnyEvent,
   type DecodeOptions,
@@ -265,12 +266,12 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   const onEvent = (eventType: string | undefined, raw: string, id: string) => {
     const type = eventType ?? 'message';
     lastEventId = id;
-    const decoded = decode(type, raw);
-    if ('error' in decoded) {
-      emit('error', decoded.error);
+    const data = decode(type, raw);
+    if (data instanceof DecodeFailure) {
+      emit('error', data.error);
       return;
     }
-    const event: SSEEvent<T> = { type, data: decoded.data, lastEventId: id };
+    const event: SSEEvent<T> = { type, data, lastEventId: id };
     emit(type, event);
     emit('*', event);
     for (const it of iterators) it.push({ value: event, done: false });

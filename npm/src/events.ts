@@ -116,64 +116,66 @@ export interface DecodeOptions<M = Inferred, T = string, S = Inferred> {
   schema?: [M] extends [Inferred] ? S : { [K in keyof M & string]: StandardSchemaV1<unknown, M[K]> };
 }
 
-/** The decoding step: typed data, or the `parse` error to report. @internal */
-export type Decoder = (type: string, raw: string) => { data: unknown } | { error: TidingsError };
+/** What a {@link Decoder} returns when an event cannot be delivered. @internal */
+export class DecodeFailure {
+  /** @internal */
+  constructor(readonly error: TidingsError) {}
+}
+
+/**
+ * The decoding step: the typed data, or a {@link DecodeFailure} with the `parse` error to
+ * report. Successful events allocate nothing here (this runs once per event). @internal
+ */
+export type Decoder = (type: string, raw: string) => unknown;
 
 /** The option keys that belong to decoding (not sent to the wasm client). @internal */
 export const DECODE_KEYS = ['parse', 'parser', 'serializer', 'schema'] as const;
 
 /**
  * Builds the decoder for a set of options: `parse` (or an alias), then the event type's schema.
- * Called per event, so the latest functions in `options` are used. @internal
+ * The decoder function is picked once; the schema map is read per event (the hooks hand in a
+ * getter for their latest one). @internal
  */
 export function createDecoder(options: DecodeOptions<any, any, any>): Decoder {
+  const { serializer } = options;
+  const given = options.parse ?? options.parser ?? (serializer ? (s: string) => serializer.read(s) : undefined);
+  if (!given && !options.schema) return (_type, raw) => raw;
+  const decode: ((s: string) => unknown) | undefined = given ?? (options.schema ? JSON.parse : undefined);
   return (type, raw) => {
-    const schemas = options.schema as Record<string, StandardSchemaV1> | undefined;
-    const decode =
-      options.parse ??
-      options.parser ??
-      (options.serializer ? (s: string) => options.serializer!.read(s) : schemas ? JSON.parse : undefined);
     let data: unknown = raw;
     if (decode) {
       try {
         data = decode(raw);
       } catch (cause) {
-        return { error: new TidingsError('parse', `could not parse event data: ${String(cause)}`, { cause, data: raw, eventType: type }) };
+        return new DecodeFailure(new TidingsError('parse', `could not parse event data: ${String(cause)}`, { cause, data: raw, eventType: type }));
       }
     }
-    if (!schemas) return { data };
-    const schema = Object.prototype.hasOwnProperty.call(schemas, type) ? schemas[type] : undefined;
-    if (!schema) {
-      return { error: new TidingsError('parse', `no schema for event type "${type}"`, { data: raw, eventType: type }) };
-    }
-    let result: StandardSchemaV1Result<unknown> | Promise<StandardSchemaV1Result<unknown>>;
-    try {
-      result = schema['~standard'].validate(data);
-    } catch (cause) {
-      return { error: new TidingsError('parse', `the schema for "${type}" threw: ${String(cause)}`, { cause, data: raw, eventType: type }) };
-    }
-    if (result instanceof Promise) {
-      // Events must keep their order; an async validation would let a later event overtake.
-      result.catch(() => {});
-      return {
-        error: new TidingsError('parse', `the schema for "${type}" is asynchronous; only synchronous schemas are supported`, {
-          data: raw,
-          eventType: type,
-        }),
-      };
-    }
-    if (result.issues) {
-      const where = (issue: StandardSchemaV1Issue) =>
-        issue.path?.length ? ` at ${issue.path.map((p) => String(typeof p === 'object' ? p.key : p)).join('.')}` : '';
-      const first = result.issues[0];
-      return {
-        error: new TidingsError('parse', `event "${type}" failed validation: ${first ? first.message + where(first) : 'invalid'}`, {
-          data: raw,
-          eventType: type,
-          issues: result.issues,
-        }),
-      };
-    }
-    return { data: result.value };
+    const schemas = options.schema as Record<string, StandardSchemaV1> | undefined;
+    return schemas ? validate(schemas, type, raw, data) : data;
   };
+}
+
+function validate(schemas: Record<string, StandardSchemaV1>, type: string, raw: string, data: unknown): unknown {
+  const fail = (message: string, details: { cause?: unknown; issues?: ReadonlyArray<StandardSchemaV1Issue> } = {}) =>
+    new DecodeFailure(new TidingsError('parse', message, { ...details, data: raw, eventType: type }));
+  const schema = Object.prototype.hasOwnProperty.call(schemas, type) ? schemas[type] : undefined;
+  if (!schema) return fail(`no schema for event type "${type}"`);
+  let result: StandardSchemaV1Result<unknown> | Promise<StandardSchemaV1Result<unknown>>;
+  try {
+    result = schema['~standard'].validate(data);
+  } catch (cause) {
+    return fail(`the schema for "${type}" threw: ${String(cause)}`, { cause });
+  }
+  if (result instanceof Promise) {
+    // Events must keep their order; an async validation would let a later event overtake.
+    result.catch(() => {});
+    return fail(`the schema for "${type}" is asynchronous; only synchronous schemas are supported`);
+  }
+  if (result.issues) {
+    const where = (issue: StandardSchemaV1Issue) =>
+      issue.path?.length ? ` at ${issue.path.map((p) => String(typeof p === 'object' ? p.key : p)).join('.')}` : '';
+    const first = result.issues[0];
+    return fail(`event "${type}" failed validation: ${first ? first.message + where(first) : 'invalid'}`, { issues: result.issues });
+  }
+  return result.value;
 }

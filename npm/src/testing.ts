@@ -31,7 +31,7 @@
  */
 import type { EventStream, Metrics, OpenInfo, Status } from './connect.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
-import { createDecoder, type SSEEvent, type Uniform } from './events.js';
+import { createDecoder, DecodeFailure, type SSEEvent, type Uniform } from './events.js';
 import { attachTrace } from './debug.js';
 import { setOverride, type AnyConnectOptions, type ConnectFunction } from './override.js';
 
@@ -203,12 +203,12 @@ export function createFakeStream<M = Uniform<string>>(url: string, options: AnyC
       }
       if (init.id !== undefined) lastEventId = init.id;
       const type = init.event ?? 'message';
-      const decoded = decode(type, raw);
-      if ('error' in decoded) {
-        emit('error', decoded.error);
+      const data = decode(type, raw);
+      if (data instanceof DecodeFailure) {
+        emit('error', data.error);
         return;
       }
-      const event: SSEEvent<T> = { type, data: decoded.data, lastEventId };
+      const event: SSEEvent<T> = { type, data, lastEventId };
       metrics.messages++;
       metrics.bytes += raw.length;
       metrics.lastEventAt = Date.now();
