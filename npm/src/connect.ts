@@ -1,7 +1,7 @@
 import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
 import { loadClientWasm, type ClientWasm } from './client-wasm.js';
-import { attachTrace, type DebugLogger } from './debug.js';
+import { attachTrace, type DebugLogger, type TraceEntry } from './debug.js';
 import { currentOverride } from './override.js';
 import {
   createDecoder,
@@ -57,7 +57,7 @@ export interface RetryOptions {
  */
 export interface ConnectOptions<M = Inferred, T = string, S = Inferred> extends DecodeOptions<M, T, S> {
   /**
-   * `fetch` [default]: any method, body and headers; sees HTTP status and headers, so errors say
+   * `fetch` (the default): any method, body and headers; sees HTTP status and headers, so errors say
    * why; parsing and reconnects are tidings' own. `eventsource`: the browser's native
    * EventSource (GET, no headers; the browser reconnects, tidings takes over when it gives up).
    */

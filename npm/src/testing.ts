@@ -17,7 +17,7 @@
  * expect(fake.openCount()).toBe(1);
  * fake.uninstall();
  * ```
- * @example A scripted server for every matching connection (also for `stream()`, which connects lazily)
+ * @example A scripted server for every matching connection (also for stream(), which connects lazily)
  * ```ts
  * const fake = installFakeTransport();
  * fake.route('/api/chat', (server) => {

@@ -123,7 +123,7 @@ function retryFrom(auto: UseEventSourceOptions['autoReconnect']): RetryOptions |
  *   headers: () => ({ Authorization: `Bearer ${token.value}` }),
  * });
  * ```
- * @example Every event of a burst: `onMessage`, or a bounded `events` history
+ * @example Every event of a burst: onMessage, or a bounded events history
  * ```ts
  * const items = ref<Item[]>([]);
  * const { events } = useEventSource('/sse/items', [], {
