@@ -9,6 +9,8 @@ bash scripts/bootstrap.sh --demo
 (cd npm && npm run build)
 # The React and Vue demo apps and the vanilla pages, built by Vite into www/dist/.
 (cd www && npm run build)
+# The API reference (TypeDoc + rustdoc) into www/dist/api/.
+bash scripts/build-docs.sh
 # The Leptos demo (Rust -> wasm) into www/dist/leptos/.
 bash scripts/build-leptos-demo.sh
 # The dev profile (deps at opt-level 1) is the same build the tests use, so it is built once.

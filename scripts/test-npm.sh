@@ -6,7 +6,8 @@
 #   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server,
 #      and the EventSource suite (tidings' class next to the native one, workers);
 #   4. tests/: the packaging test (npm pack -> fresh Vite app in a temp dir -> Chromium);
-#   5. tests/: the same tarball in webpack 5, Vite build and dev server, and plain Node 20.
+#   5. tests/: the same tarball in webpack 5, Vite build and dev server, and plain Node 20;
+#   6. the API reference (scripts/build-docs.sh), then every demo page and the reference in Chromium.
 #
 # Assumes scripts/bootstrap.sh ran (npm ci in npm/, www/, tests/; Chromium installed) and the
 # package is built (`cd npm && npm run build`). Uses TIDINGS_TEST_SERVER when set (it must serve
@@ -36,6 +37,9 @@ log "packaging: npm pack -> fresh Vite app -> Chromium"
 
 log "bundlers: packed tarball in webpack 5, Vite build + dev, plain Node 20"
 (cd tests && npm run bundlers)
+
+log "API reference (TypeDoc + rustdoc) into www/dist/api/, for the demo test"
+bash scripts/build-docs.sh
 
 log "demo pages: every page in headless Chromium, with screenshots in tests/e2e/screenshots/"
 (cd tests && REQUIRE_LEPTOS="${REQUIRE_LEPTOS:-}" npm run demo)

@@ -2,6 +2,23 @@ import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
 import { loadClientWasm, type ClientWasm } from './client-wasm.js';
 import { resolveStreamUrl } from './url.js';
+import { attachTrace, type DebugLogger, type TraceEntry } from './debug.js';
+import { currentOverride } from './override.js';
+import {
+  createDecoder,
+  DecodeFailure,
+  DECODE_KEYS,
+  type AnyEvent,
+  type DecodeOptions,
+  type EventMap,
+  type Inferred,
+  type ResolveEvents,
+  type SchemaMap,
+  type SSEEvent,
+  type Uniform,
+} from './events.js';
+
+export type { SSEEvent };
 
 /** Which browser API carries the stream. See {@link ConnectOptions.transport}. */
 export type Transport = 'fetch' | 'eventsource';
@@ -46,10 +63,14 @@ export interface AdaptiveStallOptions {
   minGaps?: number;
 }
 
-/** Options of {@link connect}. */
-export interface ConnectOptions<T = string> {
+/**
+ * Options of {@link connect}. The type parameters type the events: an event map `M`
+ * (`{ price: Price }`), or, without one, `T` from the return type of `parse` and `S` from
+ * `schema` (see {@link DecodeOptions}).
+ */
+export interface ConnectOptions<M = Inferred, T = string, S = Inferred> extends DecodeOptions<M, T, S> {
   /**
-   * `fetch` [default]: any method, body and headers; sees HTTP status and headers, so errors say
+   * `fetch` (the default): any method, body and headers; sees HTTP status and headers, so errors say
    * why; parsing and reconnects are tidings' own. `eventsource`: the browser's native
    * EventSource (GET, no headers; the browser reconnects, tidings takes over when it gives up).
    */
@@ -119,18 +140,12 @@ export interface ConnectOptions<T = string> {
    * `Response` or a promise of one: a mock, an instrumented fetch, a runtime's own fetcher.
    */
   fetch?: (request: Request) => Response | Promise<Response>;
-  /** Turns each event's data into `T` (e.g. `JSON.parse`). A throw is reported as an error, not lost. */
-  parse?: (data: string) => T;
-}
-
-/** A received event. */
-export interface SSEEvent<T = string> {
-  /** The event type (`message` unless the server sent `event:`). */
-  type: string;
-  /** The data, after {@link ConnectOptions.parse}. */
-  data: T;
-  /** The last event ID in force for this event. */
-  lastEventId: string;
+  /**
+   * A structured trace of the stream's life: attempts, status and response headers, errors with
+   * the retry they lead to (reason, delay), stalls, `retry:` changes and one summary per event.
+   * `true` logs to `console.debug`; a function receives each {@link TraceEntry} [off: no cost].
+   */
+  debug?: boolean | DebugLogger;
 }
 
 /** What `open` listeners receive. */
@@ -170,11 +185,17 @@ export interface LifecycleListeners {
 type Lifecycle = keyof LifecycleListeners;
 const LIFECYCLE: readonly Lifecycle[] = ['open', 'error', 'status', 'retry', 'comment', 'close'];
 
-/** A live stream: listeners survive reconnects; `close()` releases everything. */
-export interface EventStream<T = string> extends AsyncIterable<SSEEvent<T>> {
+/**
+ * A live stream of the events of map `M`: listeners survive reconnects; `close()` releases
+ * everything. Iterating it (`for await`) yields every event, a union discriminated on `type`.
+ */
+export interface EventStream<M = Uniform<string>> extends AsyncIterable<AnyEvent<M>> {
   /** Adds a listener; returns a function that removes it. */
   on<K extends Lifecycle>(type: K, listener: LifecycleListeners[K]): () => void;
-  on(type: string, listener: (event: SSEEvent<T>) => void): () => void;
+  /** `'*'`: every event, whatever its type (a union discriminated on `type`). */
+  on(type: '*', listener: (event: AnyEvent<M>) => void): () => void;
+  /** Events of one type (`message` for events without `event:`). */
+  on<K extends keyof M & string>(type: K, listener: (event: SSEEvent<M[K], K>) => void): () => void;
   /** Removes a listener added with {@link EventStream.on}. */
   off(type: string, listener: (...args: never[]) => void): void;
   /** The current status. */
@@ -196,9 +217,13 @@ const disposeSymbol: typeof Symbol.dispose =
 
 type WasmClient = InstanceType<ClientWasm['Client']>;
 
-function wasmOptions<T>(options: ConnectOptions<T>): Record<string, unknown> {
-  // `parse` stays on this side; everything else is read by the wasm client.
-  const { parse: _parse, ...rest } = options;
+function wasmOptions(options: ConnectOptions<any, any, any>): Record<string, unknown> {
+  // Decoding stays on this side; everything else is read by the wasm client.
+  const rest: Record<string, unknown> = { ...options };
+  for (const key of DECODE_KEYS) delete rest[key];
+  delete rest.debug;
+  // The EventSource transport only hears the types it listens for: the schema's, by default.
+  if (options.schema && options.events === undefined) rest.events = Object.keys(options.schema);
   return rest;
 }
 
@@ -209,18 +234,39 @@ function wasmOptions<T>(options: ConnectOptions<T>): Record<string, unknown> {
  * ```ts
  * import { connect } from 'tidings';
  *
- * const stream = connect<{ n: number }>('/sse/ticks', { parse: JSON.parse, retry: { maxAttempts: 10 } });
- * stream.on('message', (e) => console.log(e.data.n, e.lastEventId));
+ * const stream = connect('/sse/ticks', { parse: (data): Tick => JSON.parse(data), retry: { maxAttempts: 10 } });
+ * stream.on('message', (e) => console.log(e.data.n, e.lastEventId)); // e.data: Tick
  * stream.on('error', (err) => console.warn(err.kind, err.status, err.willRetry));
  * // later
  * stream.close();
+ * ```
+ * @example Typed event map, validated by a Standard Schema (zod, valibot, arktype…)
+ * ```ts
+ * const feed = connect('/sse/feed', { schema: { price: PriceSchema, news: NewsSchema } });
+ * feed.on('price', (e) => chart.push(e.data.value)); // e.data: z.infer<typeof PriceSchema>
+ * feed.on('error', (err) => err.kind === 'parse' && console.warn(err.eventType, err.issues));
+ * for await (const e of feed) if (e.type === 'news') show(e.data.title);
+ * ```
+ * @example An event map as a type only (no runtime validation)
+ * ```ts
+ * const feed = connect<{ price: Price; news: News }>('/sse/feed', { parse: JSON.parse });
+ * feed.on('news', (e) => show(e.data.title)); // e.data: News
  * ```
  * @example
  * ```ts
  * for await (const event of connect('/sse/notifications')) render(event.data);
  * ```
  */
-export function connect<T = string>(url: string, options: ConnectOptions<T> = {}): EventStream<T> {
+export function connect<M extends EventMap | Inferred = Inferred, T = string, const S extends SchemaMap | Inferred = Inferred>(
+  url: string,
+  options?: ConnectOptions<M, T, S>,
+): EventStream<ResolveEvents<M, T, S>>;
+export function connect(url: string, options: ConnectOptions<any, any, any> = {}): EventStream<Uniform<unknown>> {
+  // `tidings/testing` installed a fake transport: no wasm, no network.
+  const fake = currentOverride();
+  if (fake) return fake.connect(url, options);
+  type T = unknown;
+  const decode = createDecoder(options);
   const listeners = new Map<string, Set<(...args: never[]) => void>>();
   let client: WasmClient | undefined;
   let status: Status = 'connecting';
@@ -259,11 +305,9 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
   const onEvent = (eventType: string | undefined, raw: string, id: string) => {
     const type = eventType ?? 'message';
     lastEventId = id;
-    let data: T;
-    try {
-      data = options.parse ? options.parse(raw) : (raw as T);
-    } catch (cause) {
-      emit('error', new TidingsError('parse', `could not parse event data: ${String(cause)}`, { cause, data: raw }));
+    const data = decode(type, raw);
+    if (data instanceof DecodeFailure) {
+      emit('error', data.error);
       return;
     }
     const event: SSEEvent<T> = { type, data, lastEventId: id };
@@ -317,7 +361,7 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
     fail(new TidingsError('network', `could not load the tidings wasm module${why}`, { cause }));
   });
 
-  const stream: EventStream<T> = {
+  const stream: EventStream<Uniform<T>> = {
     on(type: string, listener: (...args: never[]) => void) {
       let set = listeners.get(type);
       if (!set) listeners.set(type, (set = new Set()));
@@ -389,7 +433,8 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
         },
       };
     },
-  } as EventStream<T>;
+  } as EventStream<Uniform<T>>;
+  if (options.debug) attachTrace(stream, url, options.debug);
   return stream;
 }
 
@@ -406,12 +451,17 @@ export function connect<T = string>(url: string, options: ConnectOptions<T> = {}
  * }
  * ```
  */
-export function stream<T = string>(url: string, options: ConnectOptions<T> = {}): AsyncIterable<SSEEvent<T>> {
+export function stream<M extends EventMap | Inferred = Inferred, T = string, const S extends SchemaMap | Inferred = Inferred>(
+  url: string,
+  options?: ConnectOptions<M, T, S>,
+): AsyncIterable<AnyEvent<ResolveEvents<M, T, S>>>;
+export function stream(url: string, options: ConnectOptions<any, any, any> = {}): AsyncIterable<SSEEvent<unknown>> {
   return {
     [Symbol.asyncIterator]() {
-      return connect<T>(url, { oneShot: true, ...options })[Symbol.asyncIterator]();
+      return connect(url, { oneShot: true, ...options })[Symbol.asyncIterator]();
     },
   };
 }
 
 export type { TidingsErrorKind };
+export type { DebugLogger, TraceEntry, TraceKind } from './debug.js';

@@ -1,3 +1,5 @@
+import type { StandardSchemaV1Issue } from './events.js';
+
 /** The kinds of failure tidings reports, shared by the parser and the client. */
 export type TidingsErrorKind =
   | 'http'
@@ -56,6 +58,10 @@ export class TidingsError extends Error {
   readonly silence?: number;
   /** For `kind === 'stall'`: the stall limit it exceeded, ms (learned, or `idleTimeout`). */
   readonly limit?: number;
+  /** The event's type, for `kind === 'parse'`. */
+  readonly eventType?: string;
+  /** What the schema found wrong, for `kind === 'parse'` from a `schema`. */
+  readonly issues?: ReadonlyArray<StandardSchemaV1Issue>;
 
   constructor(kind: TidingsErrorKind, message: string, details: Partial<Omit<TidingsError, 'kind' | 'message' | 'name'>> & { cause?: unknown } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -63,7 +69,7 @@ export class TidingsError extends Error {
     this.kind = kind;
     this.willRetry = details.willRetry ?? false;
     this.attempt = details.attempt ?? 0;
-    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data', 'lastEventId', 'events', 'silence', 'limit'] as const) {
+    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data', 'lastEventId', 'events', 'silence', 'limit', 'eventType', 'issues'] as const) {
       if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }

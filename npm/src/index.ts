@@ -10,12 +10,30 @@
 export { init, type WasmSource, type WasmSources } from './loader.js';
 export { TidingsError, type TidingsErrorKind } from './errors.js';
 export { clearLastEventId } from './persist.js';
+export type {
+  AnyEvent,
+  DecodeOptions,
+  EventMap,
+  Inferred,
+  ResolveEvents,
+  SchemaEvents,
+  SchemaMap,
+  SchemaOutput,
+  StandardSchemaV1,
+  StandardSchemaV1Issue,
+  StandardSchemaV1Props,
+  StandardSchemaV1Result,
+  Uniform,
+} from './events.js';
 export { createParser, type EventStreamParser, type ParsedEvent, type ParserCallbacks } from './parser.js';
 export {
   connect,
   stream,
   type AdaptiveStallOptions,
   type ConnectOptions,
+  type DebugLogger,
+  type TraceEntry,
+  type TraceKind,
   type EventStream,
   type HeadersOption,
   type LifecycleListeners,

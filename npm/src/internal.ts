@@ -8,29 +8,16 @@
  * @internal
  * @packageDocumentation
  */
-import { connect, type ConnectOptions, type EventStream } from './connect.js';
+import { connect, type EventStream } from './connect.js';
+import type { Uniform } from './events.js';
+import { currentOverride, type AnyConnectOptions, type ConnectFunction } from './override.js';
 
-/** The shape of {@link connect}; what a fake transport implements. */
-export type ConnectFunction = <T = string>(url: string, options?: ConnectOptions<T>) => EventStream<T>;
-
-/** What `setConnectForTesting` installed; `undefined` means the real transport. */
-interface Override {
-  connect: ConnectFunction;
-  /** Pretend to run on a server (no `window`), to test SSR guards. */
-  server: boolean;
-}
-
-// Module state on purpose: one switch for every binding, flipped only by tests.
-let override: Override | undefined;
-
-/** @internal */
-export function setOverride(value: Override | undefined): void {
-  override = value;
-}
+export { setOverride, type AnyConnectOptions, type ConnectFunction } from './override.js';
 
 /** Opens a stream with the real `connect`, or the fake one a test installed. @internal */
-export function openStream<T>(url: string, options: ConnectOptions<T>): EventStream<T> {
-  return (override?.connect ?? connect)<T>(url, options);
+export function openStream(url: string, options: AnyConnectOptions): EventStream<Uniform<unknown>> {
+  // `connect` itself defers to an installed fake; the bindings take the same path.
+  return (connect as ConnectFunction)(url, options);
 }
 
 /**
@@ -38,6 +25,7 @@ export function openStream<T>(url: string, options: ConnectOptions<T>): EventStr
  * call time, never at import time. @internal
  */
 export function isServer(): boolean {
+  const override = currentOverride();
   return override ? override.server : typeof window === 'undefined';
 }
 

@@ -1,9 +1,11 @@
 /**
- * `tidings/testing`: a fake transport for unit-testing code that uses `tidings/react` or
- * `tidings/vue`, with no wasm, no network and no timers. Each `connect()` made by the hooks
- * returns a {@link FakeStream} that the test drives: `open()`, `send()`, `fail()`, `end()`.
+ * `tidings/testing`: a fake transport for unit-testing code that uses tidings — `connect()`,
+ * `stream()`, `tidings/react` and `tidings/vue` — with no wasm, no network and no timers.
+ * While it is installed, every connection returns a {@link FakeStream}, a scripted server the
+ * test drives: `open()`, `send()`, `comment()`, `respond(503)`, `drop()`, `done()`, `end()`.
+ * Events go through the same `parse` / `schema` decoding as the real client.
  *
- * @example
+ * @example Driving a stream by hand
  * ```ts
  * import { installFakeTransport } from 'tidings/testing';
  *
@@ -11,45 +13,85 @@
  * // ... render a component that calls useSSE('/sse/feed') ...
  * fake.last().open();
  * fake.last().send('hello', { id: '1' });
+ * fake.last().drop(); // a network error: the client reconnects with Last-Event-ID 1
  * expect(fake.openCount()).toBe(1);
  * fake.uninstall();
  * ```
+ * @example A scripted server for every matching connection (also for stream(), which connects lazily)
+ * ```ts
+ * const fake = installFakeTransport();
+ * fake.route('/api/chat', (server) => {
+ *   server.open();
+ *   for (const token of ['Hel', 'lo']) server.send(JSON.stringify({ token }));
+ *   server.done(); // sends the `doneSentinel` ([DONE]): the one-shot stream ends cleanly
+ * });
+ * expect(await askAssistant('hi')).toBe('Hello'); // your code: for await (… of stream('/api/chat', …))
+ * ```
  * @packageDocumentation
  */
-import type { ConnectOptions, EventStream, Metrics, OpenInfo, SSEEvent, Status } from './connect.js';
+import type { EventStream, Metrics, OpenInfo, Status } from './connect.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
-import { setOverride, type ConnectFunction } from './internal.js';
+import { createDecoder, DecodeFailure, type SSEEvent, type Uniform } from './events.js';
+import { attachTrace } from './debug.js';
+import { setOverride, type AnyConnectOptions, type ConnectFunction } from './override.js';
 
 /** A scripted stream: an {@link EventStream} plus the controls a test drives it with. */
-export interface FakeStream<T = string> extends EventStream<T> {
+export interface FakeStream<M = Uniform<string>> extends EventStream<M> {
   /** The URL the code under test connected to. */
   readonly url: string;
   /** The options it passed (including `parse`, `headers` as given). */
-  readonly options: ConnectOptions<T>;
-  /** Whether `close()` was called (or `end()` ended it) — i.e. the connection is released. */
+  readonly options: AnyConnectOptions;
+  /** Whether `close()` was called (or the stream ended) — i.e. the connection is released. */
   readonly closed: boolean;
   /** How many times `reconnect()` was called. */
   readonly reconnectCalls: number;
   /** Moves to `open` and notifies `open` listeners. */
   open(info?: Partial<OpenInfo>): void;
-  /** Delivers one event (its data goes through `options.parse`, as the real client does). */
+  /**
+   * Delivers one event (its data goes through `parse` / `schema`, as in the real client). Data
+   * equal to the `doneSentinel` option ends the stream cleanly instead, as the real client does.
+   */
   send(data: string, init?: { event?: string; id?: string }): void;
-  /** Reports an error; with `willRetry` the status becomes `reconnecting`, else the stream closes. */
-  fail(kind: TidingsErrorKind, details?: ConstructorParameters<typeof TidingsError>[2]): void;
-  /** The server ends the stream for good (like a 204): status `closed`, `close` listeners run. */
-  end(): void;
   /** Sends a comment (heartbeat). */
   comment(text: string): void;
+  /** Sends a `retry:` field: `retry` listeners get the new reconnection time. */
+  retry(ms: number): void;
+  /**
+   * Answers the (re)connection with an HTTP status, the way the real client reacts: 2xx opens,
+   * 204 ends the stream, 408/429/5xx are retried (`reconnecting`), other statuses are final
+   * `http` errors (the stream closes). `retryAfter` (ms) is reported as the error's `delay`.
+   */
+  respond(code: number, init?: { statusText?: string; body?: string; retryAfter?: number; headers?: Record<string, string> }): void;
+  /** The connection breaks (a network error, will retry): status `reconnecting` until `open()`. */
+  drop(): void;
+  /** Sends the `doneSentinel` (default `[DONE]`), which ends the stream cleanly. */
+  done(): void;
+  /** Reports an error; with `willRetry` the status becomes `reconnecting`, else the stream closes. */
+  fail(kind: TidingsErrorKind, details?: ConstructorParameters<typeof TidingsError>[2]): void;
+  /** The stream ends for good (like a 204 or the end of a one-shot body): `closed`, `close` listeners run. */
+  end(): void;
 }
+
+/** Which connections a {@link FakeTransport.route} script serves. */
+export type RouteMatch = string | RegExp | ((url: string) => boolean);
 
 /** What {@link installFakeTransport} returns. */
 export interface FakeTransport {
   /** Every stream opened since installation, oldest first. */
-  readonly streams: FakeStream<unknown>[];
+  readonly streams: FakeStream<Uniform<unknown>>[];
   /** The most recent stream; throws when none was opened. */
-  last<T = unknown>(): FakeStream<T>;
+  last<M = Uniform<unknown>>(): FakeStream<M>;
   /** Streams not closed yet. */
   openCount(): number;
+  /**
+   * Runs `script` for every stream opened from now on whose URL matches: a string matches the
+   * URL exactly or as its path before `?`; a RegExp or a predicate as you would expect. The
+   * script starts in a microtask, after the code under test attached its listeners. The
+   * newest matching route wins. Returns a function that removes the route.
+   */
+  route(match: RouteMatch, script: (server: FakeStream<Uniform<unknown>>) => void | Promise<void>): () => void;
+  /** Resolves with the next stream opened (for code that connects later, like `stream()`). */
+  next(): Promise<FakeStream<Uniform<unknown>>>;
   /** Restores the real transport. */
   uninstall(): void;
 }
@@ -61,15 +103,23 @@ export interface FakeTransportOptions {
 }
 
 /** Creates one fake stream, without installing anything. */
-export function createFakeStream<T = string>(url: string, options: ConnectOptions<T> = {}): FakeStream<T> {
+export function createFakeStream<M = Uniform<string>>(url: string, options: AnyConnectOptions = {}): FakeStream<M> {
+  type T = unknown;
+  const decode = createDecoder(options);
   const listeners = new Map<string, Set<(...args: never[]) => void>>();
   let status: Status = 'connecting';
   let lastEventId = options.lastEventId ?? '';
   let closed = false;
   let reconnectCalls = 0;
+  let attempt = 0;
   const metrics: Metrics = { messages: 0, bytes: 0, reconnects: 0, connectedMs: 0, lastEventAt: null };
-  const queue: Array<SSEEvent<T> | null> = [];
+  // Shared by the iterators: events, then `null` at the end or the fatal error.
+  const queue: Array<SSEEvent<T> | TidingsError | null> = [];
   let wake: (() => void) | undefined;
+  const push = (item: SSEEvent<T> | TidingsError | null) => {
+    queue.push(item);
+    wake?.();
+  };
 
   const emit = (type: string, ...args: unknown[]) => {
     for (const listener of [...(listeners.get(type) ?? [])]) (listener as (...a: unknown[]) => void)(...args);
@@ -84,11 +134,24 @@ export function createFakeStream<T = string>(url: string, options: ConnectOption
     closed = true;
     setStatus('closed');
     emit('close');
-    queue.push(null);
-    wake?.();
+    push(null);
   };
+  const report = (error: TidingsError) => {
+    if (closed) return;
+    emit('error', error);
+    if (error.willRetry) {
+      metrics.reconnects++;
+      attempt = error.attempt;
+      setStatus('reconnecting');
+    } else {
+      push(error);
+      finish();
+    }
+  };
+  const onAbort = () => report(new TidingsError('aborted', 'the stream was aborted', { attempt }));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const stream: FakeStream<T> = {
+  const stream: FakeStream<Uniform<T>> = {
     url,
     options,
     get closed() {
@@ -115,87 +178,141 @@ export function createFakeStream<T = string>(url: string, options: ConnectOption
     off(type: string, listener: (...args: never[]) => void) {
       listeners.get(type)?.delete(listener);
     },
-    close: finish,
+    close() {
+      options.signal?.removeEventListener('abort', onAbort);
+      finish();
+    },
     reconnect() {
       reconnectCalls++;
       closed = false;
       setStatus('connecting');
     },
     [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
-      finish();
+      stream.close();
     },
     open(info = {}) {
+      if (closed) throw new Error('FakeStream.open after close');
       setStatus('open');
-      emit('open', { status: 200, headers: {}, attempt: 0, ...info });
+      emit('open', { status: 200, headers: {}, attempt, ...info });
     },
     send(raw, init = {}) {
       if (closed) throw new Error('FakeStream.send after close');
-      if (init.id !== undefined) lastEventId = init.id;
-      let data: T;
-      try {
-        data = options.parse ? options.parse(raw) : (raw as T);
-      } catch (cause) {
-        emit('error', new TidingsError('parse', `could not parse event data: ${String(cause)}`, { cause, data: raw }));
+      if (options.doneSentinel !== undefined && raw === options.doneSentinel) {
+        finish();
         return;
       }
-      const event: SSEEvent<T> = { type: init.event ?? 'message', data, lastEventId };
+      if (init.id !== undefined) lastEventId = init.id;
+      const type = init.event ?? 'message';
+      const data = decode(type, raw);
+      if (data instanceof DecodeFailure) {
+        emit('error', data.error);
+        return;
+      }
+      const event: SSEEvent<T> = { type, data, lastEventId };
       metrics.messages++;
       metrics.bytes += raw.length;
       metrics.lastEventAt = Date.now();
       emit(event.type, event);
       emit('*', event);
-      queue.push(event);
-      wake?.();
+      push(event);
     },
-    fail(kind, details = {}) {
-      const error = new TidingsError(kind, `fake ${kind} error`, details);
-      emit('error', error);
-      if (error.willRetry) {
-        metrics.reconnects++;
-        setStatus('reconnecting');
-      } else finish();
-    },
-    end: finish,
     comment(text) {
       emit('comment', text);
     },
+    retry(ms) {
+      emit('retry', ms);
+    },
+    respond(code, init = {}) {
+      if (code === 204) return finish();
+      if (code >= 200 && code < 300) return stream.open({ status: code, headers: init.headers ?? {} });
+      const willRetry = code === 408 || code === 429 || code >= 500;
+      report(
+        new TidingsError('http', `HTTP ${code}`, {
+          status: code,
+          statusText: init.statusText,
+          body: init.body,
+          willRetry,
+          attempt: willRetry ? attempt + 1 : attempt,
+          delay: willRetry ? (init.retryAfter ?? 0) : undefined,
+        }),
+      );
+    },
+    drop() {
+      report(new TidingsError('network', 'the connection was lost', { willRetry: true, attempt: attempt + 1, delay: 0 }));
+    },
+    done() {
+      stream.send(options.doneSentinel ?? '[DONE]');
+      // Without a `doneSentinel` option the real client would deliver `[DONE]` as an event.
+    },
+    fail(kind, details = {}) {
+      report(new TidingsError(kind, `fake ${kind} error`, details));
+    },
+    end: () => stream.close(),
     [Symbol.asyncIterator](): AsyncIterator<SSEEvent<T>> {
       return {
         async next() {
           while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-          const item = queue.shift()!;
-          return item ? { value: item, done: false } : { value: undefined, done: true };
+          const item = queue[0]!;
+          // The end (and a fatal error) stays in the queue for every later `next()`.
+          if (item === null) return { value: undefined, done: true };
+          queue.shift();
+          if (item instanceof TidingsError) {
+            queue.unshift(null);
+            throw item;
+          }
+          return { value: item, done: false };
         },
         async return() {
-          finish();
+          stream.close();
           return { value: undefined, done: true };
         },
       };
     },
-  } as FakeStream<T>;
-  return stream;
+  } as FakeStream<Uniform<T>>;
+  if (options.debug) attachTrace(stream, url, options.debug);
+  return stream as unknown as FakeStream<M>;
+}
+
+function matches(match: RouteMatch, url: string): boolean {
+  if (typeof match === 'function') return match(url);
+  if (match instanceof RegExp) return match.test(url);
+  return url === match || url.split('?')[0] === match;
 }
 
 /**
- * Makes every stream opened by `tidings/react` and `tidings/vue` a {@link FakeStream} until
- * `uninstall()`. (The plain `connect()` export is unaffected.)
+ * Makes every stream — from `connect()`, `stream()`, `tidings/react` and `tidings/vue` — a
+ * {@link FakeStream} until `uninstall()`.
  */
 export function installFakeTransport(options: FakeTransportOptions = {}): FakeTransport {
-  const streams: FakeStream<unknown>[] = [];
-  const fakeConnect: ConnectFunction = <T>(url: string, connectOptions: ConnectOptions<T> = {}) => {
-    const stream = createFakeStream<T>(url, connectOptions);
-    streams.push(stream as FakeStream<unknown>);
+  const streams: FakeStream<Uniform<unknown>>[] = [];
+  const routes: Array<{ match: RouteMatch; script: (server: FakeStream<Uniform<unknown>>) => void | Promise<void> }> = [];
+  const waiting: Array<(stream: FakeStream<Uniform<unknown>>) => void> = [];
+  const fakeConnect: ConnectFunction = (url, connectOptions = {}) => {
+    const stream = createFakeStream<Uniform<unknown>>(url, connectOptions);
+    streams.push(stream);
+    for (const resolve of waiting.splice(0)) resolve(stream);
+    const route = [...routes].reverse().find((r) => matches(r.match, url));
+    if (route) queueMicrotask(() => void route.script(stream));
     return stream;
   };
   setOverride({ connect: fakeConnect, server: options.server ?? false });
   return {
     streams,
-    last<T>() {
+    last<M>() {
       const stream = streams.at(-1);
       if (!stream) throw new Error('no stream was opened');
-      return stream as FakeStream<T>;
+      return stream as unknown as FakeStream<M>;
     },
     openCount: () => streams.filter((s) => !s.closed).length,
+    route(match, script) {
+      const entry = { match, script };
+      routes.push(entry);
+      return () => {
+        const i = routes.indexOf(entry);
+        if (i >= 0) routes.splice(i, 1);
+      };
+    },
+    next: () => new Promise((resolve) => waiting.push(resolve)),
     uninstall: () => setOverride(undefined),
   };
 }

@@ -84,6 +84,29 @@ for (const app of ['react', 'vue']) {
       await view.close();
     });
 
+    test('a catch-up burst of 100 events in one chunk after a reconnect: every event shown', async () => {
+      // The first connection sends ids 0-1 and is cut; the reconnect (Last-Event-ID: 1) gets
+      // ids 2-101 in one write — the replay that a `watch(data)` in Vue collapses into one call.
+      const s = session(`${app}-burst`);
+      const view = await openApp(app, { url: `/sse/burst?after=2&burst=100&session=${s}` });
+      const state = await until(async () => {
+        const st = await view.read();
+        return st.status.toLowerCase() === 'closed' && st;
+      }, 20_000, 'the burst and the final 204');
+      const ids = Array.from({ length: 102 }, (_, i) => String(i));
+      assert.deepEqual(state.events.map((e) => e.id), ids, 'every event rendered, in order');
+      assert.deepEqual(state.seen, state.events, 'the per-event callback saw every event');
+      const seen = await stats(server.url, s);
+      assert.deepEqual(seen.requests.map((r) => r.last_event_id), [null, '1', '101']);
+      if (app === 'vue') {
+        // The naive pattern really lost events here: the burst reached the page as a batch.
+        const watched = Number(await view.page.textContent('#watched'));
+        assert.ok(watched < 50, `watch(data) ran ${watched} times for 102 events`);
+      }
+      assert.deepEqual(view.errors, []);
+      await view.close();
+    });
+
     test('POST stream to [DONE]', async () => {
       const s = session(`${app}-llm`);
       const view = await openApp(app, {

@@ -5,14 +5,14 @@
 // The Leptos page (www/dist/leptos/index.html) is built by its own toolchain: when it is
 // missing the test only checks the index links to it, unless REQUIRE_LEPTOS=1 makes it fail.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { devServer, launch, repo, session, stats, until } from './lib.mjs';
 
 const shots = join(repo, 'tests/e2e/screenshots');
-const built = ['vanilla', 'chat', 'lab', 'react', 'vue'];
+const built = ['vanilla', 'chat', 'lab', 'react', 'vue', 'api'];
 const leptosBuilt = existsSync(join(repo, 'www/dist/leptos/index.html'));
 
 let server;
@@ -68,6 +68,7 @@ describe('demo pages', () => {
       '#demo-react': '/dist/react/index.html',
       '#demo-vue': '/dist/vue/index.html',
       '#demo-leptos': '/dist/leptos/index.html',
+      '#demo-api': '/dist/api/',
     };
     for (const [selector, href] of Object.entries(links)) {
       assert.equal(await view.attr(selector, 'href'), href, selector);
@@ -203,6 +204,13 @@ describe('demo pages', () => {
     await view.page.click('#fault-stall');
     await until(async () => (await errors()).some((t) => /stall/.test(t)), 10_000, 'the stall');
     await until(async () => (await view.attr('#status', 'data-status')) === 'open', 10_000, 'open after the stall');
+    // The client's `debug` trace, shown live: heads, retries with reason and delay, the stall.
+    const trace = (kind) => view.page.locator(`#trace li[data-kind="${kind}"]`).allTextContents();
+    assert.match((await trace('open')).join('\n'), /open: 200 text\/event-stream \(attempt \d+\).*x-tidings-resume-from/);
+    assert.match((await trace('retry-scheduled')).join('\n'), /retry #\d+ in \d+ ms \(http 429\)/);
+    assert.match((await trace('retry-scheduled')).join('\n'), /\(network\)/);
+    assert.ok((await trace('stall')).length >= 1, 'the stall is traced');
+    assert.ok((await trace('event')).some((t) => /event message #\d+ \(\d+ chars\)/.test(t)), 'events are summarised');
     const ids = (await stats(server.url, s)).requests.slice(1).map((r) => r.last_event_id);
     assert.ok(ids.every((id) => /^\d+$/.test(id ?? '')), `every reconnect resumes: ${ids}`);
     await view.shot('lab-recovered');
@@ -221,6 +229,40 @@ describe('demo pages', () => {
       await view.close();
     });
   }
+
+  test('API reference (TypeDoc + rustdoc): every TypeScript page and every crate page loads without a console error', async () => {
+    const root = join(repo, 'www/dist/api');
+    const htmlUnder = (dir) =>
+      readdirSync(dir, { recursive: true })
+        .filter((f) => f.endsWith('.html'))
+        .map((f) => `/dist/api/${relative(root, join(dir, f)).split('\\').join('/')}`);
+    const ts = htmlUnder(join(root, 'ts'));
+    const rust = htmlUnder(join(root, 'rust')).filter((p) => /\/tidings_(core|web|leptos)\/(index|all)\.html$/.test(p));
+    assert.ok(ts.length > 20, `TypeDoc pages: ${ts.length}`);
+    assert.equal(rust.length, 6, `rustdoc crate pages: ${rust}`);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e}`));
+    page.on('console', (m) => m.type() === 'error' && problems.push(`${page.url()}: console: ${m.text()}`));
+    // ERR_ABORTED: a late request (rustdoc's favicon) cut short by the next navigation.
+    page.on('requestfailed', (r) => r.failure()?.errorText !== 'net::ERR_ABORTED' && problems.push(`${page.url()}: failed ${r.url()}`));
+    page.on('response', (r) => r.status() >= 400 && problems.push(`${page.url()}: ${r.status()} ${r.url()}`));
+    for (const path of ['/dist/api/', ...ts, ...rust]) {
+      const response = await page.goto(`${server.url}${path}`, { waitUntil: 'load' });
+      assert.equal(response.status(), 200, path);
+      assert.ok((await page.title()).length > 0, `${path} has a title`);
+    }
+    // The pages a newcomer lands on, with content that says they are the real reference.
+    await page.goto(`${server.url}/dist/api/ts/functions/index.connect.html`);
+    assert.match(await page.innerText('body'), /Opens a Server-Sent Events stream/);
+    await page.screenshot({ path: join(shots, 'api-ts-connect.png'), fullPage: false });
+    await page.goto(`${server.url}/dist/api/rust/tidings_core/index.html`);
+    assert.match(await page.innerText('body'), /tidings_core/);
+    await page.screenshot({ path: join(shots, 'api-rust-core.png'), fullPage: false });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 
   test('Leptos demo', async () => {
     if (!leptosBuilt) {

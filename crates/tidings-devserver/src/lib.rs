@@ -31,7 +31,7 @@
 //!
 //! ## Ticks knobs
 //!
-//! Valid on `/sse/ticks`, `/sse/drop`, `/sse/status/2xx`, `/sse/flaky`, `/sse/auth`,
+//! Valid on `/sse/ticks`, `/sse/drop`, `/sse/burst`, `/sse/status/2xx`, `/sse/flaky`, `/sse/auth`,
 //! `/sse/cookie`, `/sse/retry`, `/sse/stall`:
 //!
 //! | Parameter | Meaning | Default |
@@ -56,6 +56,7 @@
 //! | GET | `/sse/ticks` | numbered events with the knobs above |
 //! | GET | `/sse/drop?after=N` | ticks, but the connection is cut (no clean chunked end) after `N` events (default 1); `mode=end` ends it cleanly instead. `count` defaults to 100, `retry` to 1, `interval_ms` to 0. The last stretch of the logical stream ends cleanly. |
 //! | GET | `/sse/drop?random=1&seed=S&max=BYTES` | chaos: after the uncut `retry:` line, the connection carries exactly `cut_offset(S, conn_no, max)` bytes of events (1..=max, default max 256, mid-event/mid-line/mid-CRLF) and is then cut; see [`rng::cut_offset`] and the `X-Tidings-Cut-Offset` header. Deterministic per seed and per connection number in the session. Ends cleanly when no more bytes than that remain; the next request gets 204. |
+//! | GET | `/sse/burst?after=N&burst=B` | a Last-Event-ID catch-up: without a resume point, `N` events (default 2, `interval_ms` default 20) and a cut; with one, every remaining event of the logical stream (`N + B` events, `B` default 100, max 100000) in **one write**, then a clean end (then 204). `retry` defaults to 1. |
 //! | GET | `/sse/status/{code}?retry_after=V&body=TEXT&body_len=N` | answers `code` with optional `Retry-After: V` (seconds or HTTP date, passed through) and a text body (default `"CODE Reason (tidings-devserver)"`; `body_len` pads/cuts it to N bytes). 2xx other than 204/205 serve ticks with that status. |
 //! | GET | `/sse/flaky?fail=N&code=C&retry_after=V` | the session's first `N` (default 1) connections get status `C` (default 503), later ones get ticks |
 //! | GET | `/sse/wrong-type?type=T` | 200 with `Content-Type: T` (default `text/plain`; `none` omits it) and an SSE-looking body |
@@ -285,6 +286,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let sse_routes = Router::new()
         .route("/sse/ticks", get(s::ticks))
         .route("/sse/drop", get(s::drop_scenario))
+        .route("/sse/burst", get(s::burst))
         .route("/sse/status/{code}", any(s::status))
         .route("/sse/flaky", get(s::flaky))
         .route("/sse/wrong-type", get(s::wrong_type))

@@ -129,6 +129,58 @@ pub async fn drop_scenario(
     sse::sse_response_with(StatusCode::OK, extra, stream)
 }
 
+/// Parameters of `/sse/burst`.
+#[derive(Debug, Default, Deserialize)]
+pub struct BurstParams {
+    after: Option<u64>,
+    burst: Option<u64>,
+}
+
+/// Largest `burst`, so one write stays a reasonable size.
+const MAX_BURST: u64 = 100_000;
+
+/// `GET /sse/burst`: a Last-Event-ID catch-up. The first connection sends `after` events
+/// (default 2) one at a time and is cut; a reconnect with a resume point gets every remaining
+/// event (`burst`, default 100, after the first `after`) in one write, then a clean end.
+pub async fn burst(
+    Query(mut params): Query<TickParams>,
+    Query(b): Query<BurstParams>,
+    Extension(info): Extension<ConnInfo>,
+    headers: HeaderMap,
+) -> Response {
+    let after = b.after.unwrap_or(2);
+    let start = params.start.unwrap_or(0);
+    params.count = Some(start + after + b.burst.unwrap_or(100).min(MAX_BURST));
+    params.retry = Some(params.retry.unwrap_or(1));
+    // Spaced out so each event of the first connection reaches the client before the cut
+    // (see `then_abort`).
+    let mut plan = TickPlan::new(&params, &headers, 20);
+    if plan.is_finished() {
+        return sse::finished_response(&params);
+    }
+    let resumed = sse::resume_point(&headers, params.last_event_id.as_deref()).is_some();
+    let mut extra = conn_headers(&info);
+    extra.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    if !resumed {
+        plan.limit = Some(after);
+        return sse::sse_response_with(
+            StatusCode::OK,
+            extra,
+            sse::then_abort(sse::ticks_stream(plan)),
+        );
+    }
+    // The whole catch-up as one body chunk: what a server replaying a backlog writes.
+    let mut chunk = Vec::new();
+    if let Some(ms) = plan.retry.take() {
+        chunk.extend_from_slice(&sse::retry_line(ms, plan.eol));
+    }
+    for i in plan.from..plan.count {
+        chunk.extend_from_slice(&sse::tick_event(i, &plan));
+    }
+    let body: ByteStream = Box::pin(futures_util::stream::iter([Ok(Bytes::from(chunk))]));
+    sse::sse_response_with(StatusCode::OK, extra, body)
+}
+
 /// First `n` bytes of `stream`, then a clean end.
 fn take_bytes(stream: ByteStream, n: u64) -> ByteStream {
     Box::pin(async_stream::stream! {

@@ -202,6 +202,25 @@ async fn drop_after_cuts_then_finishes_cleanly() {
     server.shutdown().await.unwrap();
 }
 
+#[tokio::test]
+async fn burst_replays_the_backlog_in_one_write() {
+    let server = start().await;
+    let path = "/sse/burst?after=2&burst=100&interval_ms=0&session=b";
+    let mut ex = get(&server, path).await;
+    let c = ex.collect().await;
+    assert_eq!(c.ending, Next::Cut, "{:?}", c.text());
+    assert_eq!(ids(&c.text()), vec![0, 1]);
+
+    let mut ex = send(&server, "GET", path, &[("Last-Event-ID", "1")], None).await;
+    let c = ex.collect().await;
+    assert_eq!(c.ending, Next::End);
+    assert_eq!(c.frames, 1, "the catch-up is one write");
+    assert_eq!(ids(&c.text()), (2..102).collect::<Vec<u64>>());
+    let ex = send(&server, "GET", path, &[("Last-Event-ID", "101")], None).await;
+    assert_eq!(ex.status, StatusCode::NO_CONTENT);
+    server.shutdown().await.unwrap();
+}
+
 /// One chaos client run: reconnect with Last-Event-ID until 204. Returns the cut offsets
 /// seen and checks every event arrived exactly once, in order.
 async fn chaos_run(server: &Server, session: &str, seed: u64, count: u64) -> Vec<u64> {

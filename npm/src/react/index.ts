@@ -14,4 +14,5 @@
 export { useSSE, type UseSSEOptions, type UseSSEReturn } from './useSSE.js';
 export { useEventSource, type UseEventSourceOptions, type UseEventSourceReturn } from './useEventSource.js';
 export type { SSEEvent, Status, ConnectOptions } from '../connect.js';
+export type { AnyEvent, StandardSchemaV1 } from '../events.js';
 export { TidingsError, type TidingsErrorKind } from '../errors.js';

@@ -9,11 +9,11 @@
 import { useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
 import { useRef } from 'react';
 
-import type { SSEEvent } from '../connect.js';
+import type { SSEEvent, Uniform } from '../events.js';
 import { useSSE, type UseSSEOptions, type UseSSEReturn } from './useSSE.js';
 
-/** Options of {@link useSSEQuerySync}. */
-export interface UseSSEQuerySyncOptions<T = string, TData = T> extends Omit<UseSSEOptions<T>, 'onEvent' | 'history'> {
+/** Options of {@link useSSEQuerySync}: `T` is the events' data type (after `parse`). */
+export interface UseSSEQuerySyncOptions<T = string, TData = T> extends Omit<UseSSEOptions<Uniform<T>>, 'onEvent' | 'history'> {
   /**
    * Computes the new cached value from an event and the current one (undefined when the
    * query has no data yet). Default: the event's data replaces the cached value.
@@ -36,7 +36,7 @@ export interface UseSSEQuerySyncOptions<T = string, TData = T> extends Omit<UseS
  *
  * useSSEQuerySync(['orders'], '/sse/orders', {
  *   events: ['order'],
- *   parser: JSON.parse,
+ *   parse: JSON.parse,
  *   transform: (event, orders: Order[] = []) => [...orders, event.data],
  * });
  * const { data } = useQuery({ queryKey: ['orders'], queryFn: fetchOrders });
@@ -46,13 +46,13 @@ export function useSSEQuerySync<T = string, TData = T>(
   queryKey: QueryKey,
   url: string | null,
   options: UseSSEQuerySyncOptions<T, TData> = {},
-): UseSSEReturn<T> {
+): UseSSEReturn<Uniform<T>> {
   const { transform, queryClient: given, ...rest } = options;
   const client = useQueryClient(given);
   // The latest key and transform, used by the stream listener without reconnecting.
   const latest = useRef({ queryKey, transform, client });
   latest.current = { queryKey, transform, client };
-  return useSSE<T>(url, {
+  return useSSE<Uniform<T>>(url, {
     ...rest,
     history: 0,
     onEvent: (event) => {

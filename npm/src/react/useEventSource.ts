@@ -1,23 +1,27 @@
-import type { ConnectOptions, SSEEvent, Status } from '../connect.js';
+import type { ConnectOptions, Status } from '../connect.js';
 import type { TidingsError } from '../errors.js';
-import { useStream } from './useStream.js';
+import type { AnyEvent, EventMap, Inferred, ResolveEvents, SchemaMap, Uniform } from '../events.js';
+import { useStream, type StreamOptions } from './useStream.js';
 
-/** Options of {@link useEventSource}: every {@link ConnectOptions} field plus the hook's own. */
-export interface UseEventSourceOptions<T = string> extends ConnectOptions<T> {
-  /** Event types that update `lastMessage` [`['message']`]; `'*'` for every type. */
+/**
+ * Options of {@link useEventSource}: every {@link ConnectOptions} field plus the hook's own;
+ * the type parameters as in {@link ConnectOptions}.
+ */
+export interface UseEventSourceOptions<M = Inferred, T = string, S = Inferred> extends ConnectOptions<M, T, S> {
+  /** Event types that update `lastMessage` [the `schema`'s types, else `['message']`]; `'*'` for every type. */
   events?: string[];
   /** Called for every event, even when renders are batched. */
-  onMessage?: (event: SSEEvent<T>) => void;
+  onMessage?: (event: AnyEvent<ResolveEvents<M, T, S>>) => void;
   /** Connect only while true [true]. */
   enabled?: boolean;
 }
 
-/** What {@link useEventSource} returns. */
-export interface UseEventSourceReturn<T = string> {
+/** What {@link useEventSource} returns, for event map `M`. */
+export interface UseEventSourceReturn<M = Uniform<string>> {
   /** `connecting`, `open`, `reconnecting` or `closed`. */
   status: Status;
   /** The most recent event, or null. */
-  lastMessage: SSEEvent<T> | null;
+  lastMessage: AnyEvent<M> | null;
   /** The most recent error, or null; cleared when the stream opens again. */
   error: TidingsError | null;
   /** Closes the connection (until `reconnect()`). */
@@ -47,9 +51,13 @@ export interface UseEventSourceReturn<T = string> {
  * }
  * ```
  */
-export function useEventSource<T = string>(url: string | null, options: UseEventSourceOptions<T> = {}): UseEventSourceReturn<T> {
+export function useEventSource<M extends EventMap | Inferred = Inferred, T = string, const S extends SchemaMap | Inferred = Inferred>(
+  url: string | null,
+  options?: UseEventSourceOptions<M, T, S>,
+): UseEventSourceReturn<ResolveEvents<M, T, S>>;
+export function useEventSource(url: string | null, options: UseEventSourceOptions<any, any, any> = {}): UseEventSourceReturn<Uniform<unknown>> {
   const { onMessage, ...rest } = options;
-  const state = useStream<T>(url, { ...rest, onEvent: onMessage, history: 0 });
+  const state = useStream(url, { ...(rest as StreamOptions), onEvent: onMessage, history: 0 });
   return {
     status: state.status,
     lastMessage: state.lastEvent,

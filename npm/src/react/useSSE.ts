@@ -1,19 +1,20 @@
-import type { ConnectOptions, SSEEvent, Status } from '../connect.js';
+import type { ConnectOptions, Status } from '../connect.js';
 import type { TidingsError } from '../errors.js';
-import { useStream } from './useStream.js';
+import type { AnyEvent, EventMap, Inferred, ResolveEvents, SchemaMap, Uniform } from '../events.js';
+import { useStream, type StreamOptions } from './useStream.js';
 
 /**
  * Options of {@link useSSE}: every {@link ConnectOptions} field (transport, method, body,
  * headers, retry policy, …) plus the hook's own. Options are compared by value, so inline
  * objects are fine; changing one reconnects. Callbacks may change freely: the latest runs.
+ * The type parameters work as in {@link ConnectOptions}: an event map, or the types of
+ * `parse` / `schema` (give `parse` before `onEvent`, so TypeScript infers from it first).
  */
-export interface UseSSEOptions<T = string> extends Omit<ConnectOptions<T>, 'parse'> {
-  /** Event types to deliver [`['message']`]; `'*'` delivers every type. */
+export interface UseSSEOptions<M = Inferred, T = string, S = Inferred> extends ConnectOptions<M, T, S> {
+  /** Event types to deliver [the `schema`'s types, else `['message']`]; `'*'` delivers every type. */
   events?: string[];
-  /** Turns each event's data into `T` (e.g. `JSON.parse`); a throw becomes an `error` of kind `parse`. */
-  parser?: (data: string) => T;
   /** Called for every event, from the stream itself: never skipped when renders are batched. */
-  onEvent?: (event: SSEEvent<T>) => void;
+  onEvent?: (event: AnyEvent<ResolveEvents<M, T, S>>) => void;
   /** Called for every error (retried ones too). */
   onError?: (error: TidingsError) => void;
   /** How many recent events `events` keeps [100]; 0 keeps none. */
@@ -22,8 +23,8 @@ export interface UseSSEOptions<T = string> extends Omit<ConnectOptions<T>, 'pars
   enabled?: boolean;
 }
 
-/** What {@link useSSE} returns. */
-export interface UseSSEReturn<T = string> {
+/** What {@link useSSE} returns, for event map `M`. */
+export interface UseSSEReturn<M = Uniform<string>> {
   /** `connecting`, `open`, `reconnecting` or `closed`. */
   status: Status;
   /** `status === 'open'`. */
@@ -31,9 +32,9 @@ export interface UseSSEReturn<T = string> {
   /** `connecting` or `reconnecting`. */
   isConnecting: boolean;
   /** The most recent event, or null. */
-  lastEvent: SSEEvent<T> | null;
+  lastEvent: AnyEvent<M> | null;
   /** The last `history` events, oldest first (a new array whenever it changes). */
-  events: SSEEvent<T>[];
+  events: AnyEvent<M>[];
   /** The most recent error, or null; cleared when the stream opens again. */
   error: TidingsError | null;
   /** Opens a fresh connection (also after `disconnect()`). */
@@ -60,18 +61,26 @@ export interface UseSSEReturn<T = string> {
  * import { useSSE } from 'tidings/react';
  *
  * function Prices() {
- *   const { lastEvent, isConnected } = useSSE<{ price: number }>('/sse/prices', {
+ *   const { lastEvent, isConnected } = useSSE<{ price: Price }>('/sse/prices', {
  *     events: ['price'],
- *     parser: JSON.parse,
+ *     parse: JSON.parse,
  *     history: 20,
  *   });
- *   return <p>{isConnected ? lastEvent?.data.price : '…'}</p>;
+ *   return <p>{isConnected ? lastEvent?.data.value : '…'}</p>;
  * }
  * ```
+ * @example Validated with a Standard Schema (zod here); listens for the schema's types
+ * ```tsx
+ * const { events, error } = useSSE('/sse/feed', { schema: { price: PriceSchema, news: NewsSchema } });
+ * // events: Array<SSEEvent<Price, 'price'> | SSEEvent<News, 'news'>>; a bad event -> error.kind === 'parse'
+ * ```
  */
-export function useSSE<T = string>(url: string | null, options: UseSSEOptions<T> = {}): UseSSEReturn<T> {
-  const { parser, ...rest } = options;
-  const state = useStream<T>(url, { ...rest, parse: parser });
+export function useSSE<M extends EventMap | Inferred = Inferred, T = string, const S extends SchemaMap | Inferred = Inferred>(
+  url: string | null,
+  options?: UseSSEOptions<M, T, S>,
+): UseSSEReturn<ResolveEvents<M, T, S>>;
+export function useSSE(url: string | null, options: UseSSEOptions<any, any, any> = {}): UseSSEReturn<Uniform<unknown>> {
+  const state = useStream(url, options as StreamOptions);
   return {
     status: state.status,
     isConnected: state.status === 'open',

@@ -14,13 +14,15 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-import type { ConnectOptions, EventStream, SSEEvent, Status } from '../connect.js';
+import type { EventStream, Status } from '../connect.js';
 import type { TidingsError } from '../errors.js';
-import { openStream, stableKey } from '../internal.js';
+import type { SSEEvent, Uniform } from '../events.js';
+import { openStream, stableKey, type AnyConnectOptions } from '../internal.js';
 
-/** Options understood by the engine. @internal */
-export interface StreamOptions<T> extends Omit<ConnectOptions<T>, 'parse'> {
-  parse?: (data: string) => T;
+type T = unknown;
+
+/** Options understood by the engine (types were checked by the public hook). @internal */
+export interface StreamOptions extends AnyConnectOptions {
   onEvent?: (event: SSEEvent<T>) => void;
   onError?: (error: TidingsError) => void;
   history?: number;
@@ -28,7 +30,7 @@ export interface StreamOptions<T> extends Omit<ConnectOptions<T>, 'parse'> {
 }
 
 /** What the engine returns. @internal */
-export interface StreamState<T> {
+export interface StreamState {
   status: Status;
   lastEvent: SSEEvent<T> | null;
   events: SSEEvent<T>[];
@@ -38,10 +40,26 @@ export interface StreamState<T> {
   reconnect: () => void;
 }
 
-const ENGINE_ONLY = ['onEvent', 'onError', 'history', 'enabled'] as const;
+const ENGINE_ONLY = ['onEvent', 'onError', 'history', 'enabled', 'parse', 'parser', 'serializer', 'schema'] as const;
+
+/** The decoder among `parse` and its aliases, if any. @internal */
+export function decoderOf(options: AnyConnectOptions): ((data: string) => unknown) | undefined {
+  const { parse, parser, serializer } = options;
+  return parse ?? parser ?? (serializer ? (data: string) => serializer.read(data) : undefined);
+}
+
+/**
+ * The event types a binding listens for: `events`, else the schema's types, else `message`.
+ * @internal
+ */
+export function typesOf(options: AnyConnectOptions & { events?: string[] }): string[] {
+  if (options.events && options.events.length > 0) return options.events;
+  if (options.schema) return Object.keys(options.schema);
+  return ['message'];
+}
 
 /** @internal */
-export function useStream<T>(url: string | null | undefined, options: StreamOptions<T>): StreamState<T> {
+export function useStream(url: string | null | undefined, options: StreamOptions): StreamState {
   const enabled = options.enabled ?? true;
   const historyLimit = Math.max(0, options.history ?? 100);
 
@@ -51,7 +69,13 @@ export function useStream<T>(url: string | null | undefined, options: StreamOpti
 
   const connectOptions: Record<string, unknown> = { ...options };
   for (const key of ENGINE_ONLY) delete connectOptions[key];
-  const key = stableKey(connectOptions);
+  // Decoders may change freely (the latest runs); which ones exist, and the schema's event
+  // types, are part of what the stream is. Schemas are not walked: they are large objects.
+  const key = stableKey({
+    ...connectOptions,
+    decodes: decoderOf(options) !== undefined,
+    schemaTypes: options.schema ? Object.keys(options.schema) : null,
+  });
   // Bumped by connect(): forces a fresh stream even when nothing else changed.
   const [session, setSession] = useState({ active: true, generation: 0 });
   const wanted = Boolean(url) && enabled && session.active;
@@ -61,7 +85,7 @@ export function useStream<T>(url: string | null | undefined, options: StreamOpti
   const [events, setEvents] = useState<SSEEvent<T>[]>([]);
   const [error, setError] = useState<TidingsError | null>(null);
   const history = useRef<SSEEvent<T>[]>([]);
-  const streamRef = useRef<EventStream<T> | undefined>(undefined);
+  const streamRef = useRef<EventStream<Uniform<T>> | undefined>(undefined);
 
   useEffect(() => {
     if (!wanted || !url) {
@@ -69,10 +93,13 @@ export function useStream<T>(url: string | null | undefined, options: StreamOpti
       return;
     }
     const given = latest.current;
-    const stream = openStream<T>(url, {
-      ...(connectOptions as ConnectOptions<T>),
-      // Stable wrappers: the newest callback runs without reconnecting.
-      parse: given.parse ? (data: string) => latest.current.parse!(data) : undefined,
+    const stream = openStream(url, {
+      ...connectOptions,
+      // Stable wrappers: the newest callback (and schema) runs without reconnecting.
+      parse: decoderOf(given) ? (data: string) => decoderOf(latest.current)!(data) : undefined,
+      get schema() {
+        return latest.current.schema;
+      },
       headers:
         typeof given.headers === 'function'
           ? () => (typeof latest.current.headers === 'function' ? latest.current.headers() : (latest.current.headers ?? {}))
@@ -96,7 +123,7 @@ export function useStream<T>(url: string | null | undefined, options: StreamOpti
       setLastEvent(event);
       latest.current.onEvent?.(event);
     };
-    const types = given.events && given.events.length > 0 ? given.events : ['message'];
+    const types = typesOf(given);
     const unsubscribe = [
       ...types.map((type) => stream.on(type, deliver)),
       stream.on('status', (next) => {

@@ -13,4 +13,5 @@ export {
   type UseEventSourceReturn,
 } from './useEventSource.js';
 export type { SSEEvent, Status, ConnectOptions } from '../connect.js';
+export type { AnyEvent, StandardSchemaV1 } from '../events.js';
 export { TidingsError, type TidingsErrorKind } from '../errors.js';

@@ -59,7 +59,7 @@ test('named events, a parser and the latest onEvent without reconnecting', () =>
   const calls: string[] = [];
   const { result, rerender } = renderHook(
     ({ tag }: { tag: string }) =>
-      useSSE<{ n: number }>('/sse/named', {
+      useSSE<{ tick: { n: number } }>('/sse/named', {
         events: ['tick'],
         parser: JSON.parse,
         onEvent: (e) => calls.push(`${tag}:${e.data.n}`),
@@ -190,4 +190,31 @@ test('a component tree renders events', () => {
   expect(view.container.textContent).toBe('ab');
   view.unmount();
   expect(fake.openCount()).toBe(0);
+});
+
+test('a schema types and validates events; the hook listens for its types; parse, parser and serializer are one decoder', () => {
+  const Price = {
+    '~standard': {
+      version: 1 as const,
+      vendor: 'test',
+      validate: (v: unknown) =>
+        typeof (v as { value?: unknown }).value === 'number' ? { value: v as { value: number } } : { issues: [{ message: 'bad price' }] },
+    },
+  };
+  const seen: number[] = [];
+  const { result } = renderHook(() => useSSE('/sse/prices', { schema: { price: Price }, onEvent: (e) => seen.push(e.data.value) }));
+  act(() => {
+    fake.last().send('{"value":1}', { event: 'price' });
+    fake.last().send('{"value":false}', { event: 'price' });
+  });
+  expect(seen).toEqual([1]);
+  expect(result.current.error).toMatchObject({ kind: 'parse', eventType: 'price', issues: [{ message: 'bad price' }] });
+  expect(result.current.events.map((e) => e.type)).toEqual(['price']);
+
+  for (const decoder of [{ parse: (s: string) => s.length }, { parser: (s: string) => s.length }, { serializer: { read: (s?: string) => s!.length } }]) {
+    const { result: r, unmount } = renderHook(() => useSSE('/sse/len', decoder));
+    act(() => fake.last().send('four'));
+    expect(r.current.lastEvent?.data).toBe(4);
+    unmount();
+  }
 });

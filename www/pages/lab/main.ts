@@ -1,7 +1,7 @@
 // The reconnect lab: one `/sse/lab` stream, buttons that inject faults through
 // `POST /control/fault` (scoped to this tab's session), and an SVG timeline of what the client
 // does: status segments, events, faults, errors and backoff delays, plus a live countdown.
-import { connect, type EventStream, type RetryOptions, type Status, type TidingsError } from 'tidings';
+import { connect, type EventStream, type RetryOptions, type Status, type TidingsError, type TraceEntry } from 'tidings';
 
 import { $, clock, formatBytes, formatSeconds, logRow, sessionName, setBadge } from '../shared/ui';
 
@@ -34,12 +34,21 @@ let stream: EventStream | undefined;
 
 const statusBadge = $('status');
 const entryList = $('entries');
+const traceList = $('trace');
 const svg = $('timeline') as unknown as SVGSVGElement;
 
 function entry(kind: Mark['kind'] | 'status', what: string, detail: string): void {
   entries += 1;
   svg.dataset.entries = String(entries);
   logRow(entryList, [[clock(Date.now()), 't'], [what, `k kind-${kind}`], [detail]], 80, { kind });
+}
+
+/** One row of the client's `debug` trace: its time, kind and readable line (plus the heads on `open`). */
+function trace(entry: TraceEntry): void {
+  // The response head, trimmed to what says something about this stream (the trace has all of it).
+  const shown = Object.entries(entry.headers ?? {}).filter(([name]) => name === 'cache-control' || name.startsWith('x-tidings-'));
+  const heads = entry.kind === 'open' ? shown.map(([k, v]) => ` · ${k}: ${v}`).join('') : '';
+  logRow(traceList, [[`+${(entry.at / 1000).toFixed(3)} s`, 't'], [entry.kind, `k trace-${entry.kind}`], [entry.message + heads]], 120, { kind: entry.kind });
 }
 
 function setStatus(status: Status): void {
@@ -63,7 +72,14 @@ function start(resumeFrom = ''): void {
     jitter: $<HTMLSelectElement>('jitter').value as RetryOptions['jitter'],
   };
   const url = `/sse/lab?session=${encodeURIComponent(session)}`;
-  const s = (stream = connect(url, { idleTimeout: IDLE_TIMEOUT_MS, retry, lastEventId: resumeFrom || undefined }));
+  const s = (stream = connect(url, {
+    idleTimeout: IDLE_TIMEOUT_MS,
+    retry,
+    lastEventId: resumeFrom || undefined,
+    debug: (entry) => {
+      if (s === stream) trace(entry);
+    },
+  }));
   setStatus(s.status);
   entry('status', 'connect', `GET /sse/lab · idle timeout ${IDLE_TIMEOUT_MS / 1000} s · jitter ${retry.jitter}`);
   s.on('status', (status) => {
