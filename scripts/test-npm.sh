@@ -3,7 +3,8 @@
 #   1. npm/: vitest unit tests (TS layer, fake transport, React, Vue, conformance corpus,
 #      import safety) and the node:test suites of the built package against the dev server;
 #   2. www/: Vite builds of the React and Vue apps into www/dist/;
-#   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server;
+#   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server,
+#      and the tab-sharing suite (several pages of one context, connections counted);
 #   4. tests/: the packaging test (npm pack -> fresh Vite app in a temp dir -> Chromium);
 #   5. tests/: the same tarball in webpack 5, Vite build and dev server, and plain Node 20.
 #
@@ -23,6 +24,9 @@ log "build the www apps (React, Vue)"
 
 log "end-to-end: React and Vue apps in headless Chromium"
 (cd tests && npm run e2e)
+
+log "tab sharing: several pages of one Chromium context share one connection"
+(cd tests && npm run share)
 
 log "packaging: npm pack -> fresh Vite app -> Chromium"
 (cd tests && npm run pack)

@@ -9,7 +9,9 @@ export type TidingsErrorKind =
   | 'event-too-large'
   | 'aborted'
   | 'gave-up'
-  | 'parse';
+  | 'parse'
+  | 'share-key-required'
+  | 'shared-gap';
 
 /**
  * The one error class tidings throws or reports. Switch on {@link TidingsError.kind}.

@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts a dev server serving `www` (or reuses TIDINGS_TEST_SERVER when `probe` is found there). */
-export async function devServer({ www, probe } = {}) {
+export async function devServer({ www, pkg, probe } = {}) {
   const shared = process.env.TIDINGS_TEST_SERVER;
   if (shared && probe) {
     const res = await fetch(new URL(probe, shared)).catch(() => undefined);
@@ -26,6 +26,7 @@ export async function devServer({ www, probe } = {}) {
   const portFile = join(dir, 'addr');
   const args = ['--port', '0', '--port-file', portFile, '--exit-after', '300'];
   if (www) args.push('--www', www);
+  if (pkg) args.push('--pkg', pkg);
   const child = spawn(binary, args, { stdio: 'ignore' });
   for (let i = 0; i < 100 && !existsSync(portFile); i++) await sleep(50);
   if (!existsSync(portFile)) {

@@ -140,6 +140,9 @@ pub struct ClientOptions {
     pub limits: Limits,
     /// Seed for the backoff jitter. Default: drawn from `Math.random()` per client.
     pub jitter_seed: Option<u64>,
+    /// Share one connection among every tab of the origin that uses the same key (see
+    /// [`Share`](crate::Share)). Default none: every client has its own connection.
+    pub share: Option<crate::Share>,
 }
 
 impl ClientOptions {
@@ -164,6 +167,7 @@ impl ClientOptions {
             reconnect_on_online: true,
             limits: Limits::default(),
             jitter_seed: None,
+            share: None,
         }
     }
     /// Sets [`ClientOptions::transport`].
@@ -254,6 +258,17 @@ impl ClientOptions {
     /// Sets [`ClientOptions::limits`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+    /// Sets [`ClientOptions::share`]: one connection for every tab with the same key.
+    ///
+    /// ```
+    /// use tidings_web::{ClientOptions, Share};
+    /// let options = ClientOptions::new("/sse/ticks").share(Share::Auto);
+    /// assert_eq!(options.share, Some(Share::Auto));
+    /// ```
+    pub fn share(mut self, share: crate::Share) -> Self {
+        self.share = Some(share);
         self
     }
     /// Sets [`ClientOptions::jitter_seed`] (for reproducible schedules in tests).
