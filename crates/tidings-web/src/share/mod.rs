@@ -112,10 +112,12 @@ pub fn share_key(options: &ClientOptions) -> Result<Option<String>, ErrorKind> {
     key.push_str(&options.method.to_ascii_uppercase());
     key.push(' ');
     key.push_str(&absolute_url(&options.url));
-    // EventSource clients only see the event types they listen for.
-    for event_type in &options.event_types {
-        key.push_str("\nevent:");
-        key.push_str(event_type);
+    // EventSource clients only see the event types they listen for (fetch sees them all).
+    if options.transport == Transport::EventSource {
+        for event_type in &options.event_types {
+            key.push_str("\nevent:");
+            key.push_str(event_type);
+        }
     }
     match &options.body {
         None => {}
