@@ -23,6 +23,18 @@ async fn settle(before: LiveHandles) -> LiveHandles {
     live_handles()
 }
 
+/// The counters once every earlier test's deferred drops ran: the tests of this binary run
+/// one after the other, so this is the baseline each one must return to.
+async fn baseline() -> LiveHandles {
+    for _ in 0..150 {
+        if live_handles().total() == 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    live_handles()
+}
+
 fn assert_contiguous(ids: &[u64], what: &str) {
     assert!(!ids.is_empty(), "{what} received nothing");
     for pair in ids.windows(2) {
@@ -55,7 +67,7 @@ async fn wait_for_one_leader(recs: &[&Recorder]) {
 
 #[wasm_bindgen_test]
 async fn clients_share_one_connection_and_hand_over_without_loss() {
-    let before = live_handles();
+    let before = baseline().await;
     let session = session("share-handover");
     let options = ClientOptions::new(url(&format!("/sse/ticks?interval_ms=20&session={session}")))
         .share(Share::Auto);
@@ -106,7 +118,7 @@ async fn clients_share_one_connection_and_hand_over_without_loss() {
 
 #[wasm_bindgen_test]
 async fn a_follower_close_stops_only_its_own_delivery() {
-    let before = live_handles();
+    let before = baseline().await;
     let session = session("share-follower-close");
     let options = ClientOptions::new(url(&format!("/sse/ticks?interval_ms=20&session={session}")))
         .share(Share::Key("follower-close".into()));
@@ -147,6 +159,8 @@ async fn different_keys_and_unshared_clients_have_their_own_connections() {
     }
     assert_eq!(recs[3].client.role(), Role::Solo);
     assert_eq!(wait_for_server(&session, |s| s.open == 3).await.total, 3);
+    drop(recs);
+    wait_for_server(&session, |s| s.open == 0).await;
 }
 
 #[wasm_bindgen_test]

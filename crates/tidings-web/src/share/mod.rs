@@ -177,7 +177,9 @@ impl Drop for Coordinator {
 /// typed error and a closed client, reported in a microtask so listeners added right after
 /// `connect` see it.
 pub(crate) fn attach(shared: &Rc<Shared>) {
-    let key = match share_key(&shared.state.borrow().options) {
+    // Bound first: a borrow in the `match` scrutinee would live through the arms.
+    let key = share_key(&shared.state.borrow().options);
+    let key = match key {
         Ok(None) => return,
         Ok(Some(key)) => key,
         Err(kind) => {
