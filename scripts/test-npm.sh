@@ -5,6 +5,7 @@
 #   2. www/: Vite builds of the React and Vue apps into www/dist/;
 #   3. tests/: Playwright (Debian Chromium) end-to-end suite of both apps against the dev server,
 #      and the EventSource suite (tidings' class next to the native one, workers);
+#      and the tab-sharing suite (several pages of one context, connections counted);
 #   4. tests/: the packaging test (npm pack -> fresh Vite app in a temp dir -> Chromium);
 #   5. tests/: the same tarball in webpack 5, Vite build and dev server, and plain Node 20;
 #   6. the API reference (scripts/build-docs.sh), then every demo page and the reference in Chromium.
@@ -31,6 +32,8 @@ log "EventSource: tidings' class next to Chromium's own, fromReadableStream, wor
 
 log "workerd: the package's workerd export condition inside workerd (Cloudflare Workers' runtime)"
 (cd tests && npm run workerd)
+log "tab sharing: several pages of one Chromium context share one connection"
+(cd tests && npm run share)
 
 log "packaging: npm pack -> fresh Vite app -> Chromium"
 (cd tests && npm run pack)

@@ -26,6 +26,16 @@ export type Transport = 'fetch' | 'eventsource';
 /** The connection status. `reconnecting` is never reported as `closed`. */
 export type Status = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/**
+ * This tab's part in a shared connection ({@link ConnectOptions.share}): `leader` holds the
+ * connection, `follower` receives the leader's events, `solo` has its own (no sharing, or the
+ * browser cannot share: no Web Locks or BroadcastChannel, or not a secure context).
+ */
+export type Role = 'leader' | 'follower' | 'solo';
+
+/** See {@link ConnectOptions.share}. */
+export type ShareOption = boolean | { key: string };
+
 /** Headers as an object, a `Headers`, pairs, or a function (called before every attempt). */
 export type HeadersOption =
   | Record<string, string>
@@ -146,6 +156,15 @@ export interface ConnectOptions<M = Inferred, T = string, S = Inferred> extends 
    * `true` logs to `console.debug`; a function receives each {@link TraceEntry} [off: no cost].
    */
   debug?: boolean | DebugLogger;
+  /**
+   * One connection for every tab of this origin that opens the same stream [off]. `true` keys it
+   * by method, URL and body; `{ key }` names it, and is required when the request has `headers`
+   * or credentials (`credentials: 'include'`, `withCredentials`), so two users' streams never
+   * mix (`connect` throws a `share-key-required` error otherwise). One tab leads and holds the
+   * connection; the others receive its events; when the leader closes, navigates or is frozen,
+   * another tab takes over from the last event ID any tab has seen. Headers are never broadcast.
+   */
+  share?: ShareOption;
 }
 
 /** What `open` listeners receive. */
@@ -180,10 +199,12 @@ export interface LifecycleListeners {
   retry: (ms: number) => void;
   comment: (text: string) => void;
   close: () => void;
+  /** This tab's part in a shared connection changed ({@link ConnectOptions.share}). */
+  role: (role: Role) => void;
 }
 
 type Lifecycle = keyof LifecycleListeners;
-const LIFECYCLE: readonly Lifecycle[] = ['open', 'error', 'status', 'retry', 'comment', 'close'];
+const LIFECYCLE: readonly Lifecycle[] = ['open', 'error', 'status', 'retry', 'comment', 'close', 'role'];
 
 /**
  * A live stream of the events of map `M`: listeners survive reconnects; `close()` releases
@@ -204,6 +225,8 @@ export interface EventStream<M = Uniform<string>> extends AsyncIterable<AnyEvent
   readonly lastEventId: string;
   /** Counters so far. */
   readonly metrics: Metrics;
+  /** `leader`, `follower` or `solo`: see {@link ConnectOptions.share}. */
+  readonly role: Role;
   /** Aborts the connection, cancels timers, releases every browser handle. Idempotent. */
   close(): void;
   /** Reconnects now with a fresh backoff (also reopens a closed stream). */
@@ -267,6 +290,19 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   if (fake) return fake.connect(url, options);
   type T = unknown;
   const decode = createDecoder(options);
+  const share = options.share;
+  if (
+    share &&
+    (share === true || typeof share.key !== 'string') &&
+    (options.headers !== undefined || options.credentials === 'include' || options.withCredentials)
+  ) {
+    throw new TidingsError(
+      'share-key-required',
+      'share needs an explicit key when the request has headers or credentials: share: { key }',
+      { willRetry: false },
+    );
+  }
+  let role: Role = share ? 'follower' : 'solo';
   const listeners = new Map<string, Set<(...args: never[]) => void>>();
   let client: WasmClient | undefined;
   let status: Status = 'connecting';
@@ -327,7 +363,15 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       emit('close');
       return;
     }
-    client = new wasm.Client(absolute, wasmOptions(options));
+    try {
+      client = new wasm.Client(absolute, wasmOptions(options));
+    } catch (cause) {
+      // The wasm client rejects what the check in `connect` lets through in other shapes.
+      status = 'closed';
+      fail(TidingsError.fromWasm(cause));
+      emit('close');
+      return;
+    }
     // Events arrive one batch per chunk of the stream (see batch.ts), not one call per event.
     // A listener that closes or reconnects the stream ends the connection the batch came
     // from: the rest of the batch is then dropped, as the wasm client drops later chunks.
@@ -350,6 +394,11 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     });
     client.on('retry', undefined, (ms: number) => emit('retry', ms));
     client.on('comment', undefined, (text: string) => emit('comment', text));
+    role = client.role as Role;
+    client.on('role', undefined, (r: Role) => {
+      role = r;
+      emit('role', r);
+    });
     client.on('close', undefined, () => {
       emit('close');
       for (const it of iterators) it.push({ value: undefined, done: true });
@@ -377,6 +426,9 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     get lastEventId() {
       // Tracked here, per delivered event (the wasm client counts whole batches).
       return lastEventId;
+    },
+    get role() {
+      return role;
     },
     get metrics(): Metrics {
       return client

@@ -14,7 +14,9 @@ export type TidingsErrorKind =
   | 'incomplete'
   | 'parse'
   /** The URL could not be parsed; relative URLs need a page or worker location (not in Node). */
-  | 'invalid-url';
+  | 'invalid-url'
+  | 'share-key-required'
+  | 'shared-gap';
 
 /**
  * The one error class tidings throws or reports. Switch on {@link TidingsError.kind}.

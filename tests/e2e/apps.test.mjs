@@ -161,6 +161,25 @@ for (const app of ['react', 'vue']) {
       await view.close();
     });
 
+    test('share: two tabs of one browser share one connection and see the same events', async () => {
+      const s = session(`${app}-share`);
+      const context = await browser.newContext();
+      const query = new URLSearchParams({ url: `/sse/ticks?interval_ms=40&session=${s}`, share: '1' });
+      const pages = [await context.newPage(), await context.newPage()];
+      for (const page of pages) await page.goto(`${server.url}/dist/${app}/index.html?${query}`);
+      const ids = (page) => page.evaluate(() => window.__seen.map((e) => Number(e.lastEventId)));
+      const lists = await until(async () => {
+        const all = await Promise.all(pages.map(ids));
+        return all.every((l) => l.length >= 8) && all;
+      }, 10_000, 'both tabs receive');
+      const seen = await stats(server.url, s);
+      assert.equal(seen.open, 1, 'one connection for both tabs');
+      for (const list of lists) assert.deepEqual(list, list.map((_, i) => list[0] + i), 'no gap, no duplicate');
+      const [a, b] = lists;
+      assert.deepEqual(b.slice(0, 5), a.slice(a.indexOf(b[0]), a.indexOf(b[0]) + 5), 'the same events');
+      await context.close();
+    });
+
     test('unmount closes the connection (the server sees it)', async () => {
       const s = session(`${app}-unmount`);
       const view = await openApp(app, { url: `/sse/ticks?interval_ms=30&session=${s}` });

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { devServer, launch, repo, session, stats, until } from './lib.mjs';
 
 const shots = join(repo, 'tests/e2e/screenshots');
-const built = ['vanilla', 'chat', 'lab', 'react', 'vue', 'api'];
+const built = ['vanilla', 'chat', 'lab', 'share', 'react', 'vue', 'api'];
 const leptosBuilt = existsSync(join(repo, 'www/dist/leptos/index.html'));
 
 let server;
@@ -100,6 +100,42 @@ describe('demo pages', () => {
     assert.match(resumed.last_event_id ?? '', /^\d+$/, 'Reconnect resumes with Last-Event-ID');
     await until(async () => number(await view.text('#m-reconnects')) >= 1, 5_000, 'the reconnects counter');
     await view.close();
+  });
+
+  test('shared tabs: one connection for two tabs, the leader closes, the other takes over', async () => {
+    const s = session('demo-share');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const tabs = [await context.newPage(), await context.newPage()];
+    const errors = [];
+    for (const tab of tabs) {
+      tab.on('pageerror', (e) => errors.push(String(e)));
+      await tab.goto(`${server.url}/dist/share/?session=${s}`);
+    }
+    const roles = () => Promise.all(tabs.map((t) => t.locator('#m-role').textContent()));
+    const both = await until(async () => {
+      const r = await roles();
+      return r.includes('leader') && r.includes('follower') && r;
+    }, 10_000, 'a leader and a follower');
+    for (const tab of tabs) {
+      await until(async () => (await tab.locator('#events li[data-id]').count()) >= 2, 10_000, 'events in both logs');
+      await until(async () => (await tab.locator('#m-connections').textContent()) === '1', 5_000, 'the page shows 1 connection');
+    }
+    assert.equal((await stats(server.url, s)).open, 1);
+    await tabs[0].screenshot({ path: join(shots, 'share.png'), fullPage: true });
+    // "Close the leader" from the follower's tab.
+    const follower = tabs[both.indexOf('follower')];
+    const leader = tabs[both.indexOf('leader')];
+    await follower.click('#close-leader');
+    await until(async () => (await follower.locator('#m-role').textContent()) === 'leader', 3_000, 'the follower leads');
+    assert.equal(await leader.locator('#m-role').textContent(), 'closed');
+    assert.equal(await leader.locator('#rejoin').isVisible(), true);
+    await until(async () => (await stats(server.url, s)).open === 1 && (await stats(server.url, s)).total === 2, 5_000, 'one connection again');
+    const ids = await follower.locator('#events li[data-id]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.id)).reverse());
+    await until(async () => (await follower.locator('#events li[data-id]').count()) > ids.length + 1, 5_000, 'events go on');
+    const after = await follower.locator('#events li[data-id]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.id)).reverse());
+    assert.deepEqual(after, after.map((_, i) => after[0] + i), 'no gap, no duplicate across the handover');
+    assert.deepEqual(errors, []);
+    await context.close();
   });
 
   test('LLM chat: tokens stream in, [DONE] ends the reply, Stop aborts mid-reply', async () => {

@@ -8,7 +8,7 @@ import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const outDir = fileURLToPath(new URL('../dist', import.meta.url));
-const pages = ['vanilla', 'chat', 'lab'];
+const pages = ['vanilla', 'chat', 'lab', 'share'];
 const assetsDir = 'pages-assets';
 
 export default defineConfig(({ command }) => {

@@ -14,6 +14,7 @@ const options = {
   body: params.has('body') ? JSON.parse(params.get('body')) : undefined,
   doneSentinel: params.get('doneSentinel') ?? undefined,
   oneShot: params.get('oneShot') === '1',
+  share: params.get('share') === '1' || undefined,
   history: 1000,
 };
 // Every event as the hook's onEvent saw it (the tests compare it with the rendered list).

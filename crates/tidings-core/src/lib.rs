@@ -17,6 +17,7 @@ extern crate alloc;
 pub mod batch;
 pub mod parser;
 pub mod policy;
+pub mod share;
 
 pub use parser::{Event, Frame, Limits, OwnedEvent, OwnedFrame, ParseError, Parser};
 pub use policy::{

@@ -432,6 +432,20 @@ impl<T> UseSseOptions<T> {
     pub fn jitter_seed(self, seed: u64) -> Self {
         self.client(|o| o.jitter_seed(seed))
     }
+
+    /// One connection for every tab of the app with the same key: one tab leads and holds it,
+    /// the others receive its events (see [`tidings_web::Share`]; [`Share::Key`](tidings_web::Share::Key)
+    /// is required with headers or credentials). Default: none.
+    ///
+    /// ```
+    /// use tidings_leptos::UseSseOptions;
+    /// use tidings_web::Share;
+    /// let options = UseSseOptions::new().share(Share::Auto);
+    /// assert_eq!(options.client_options().share, Some(Share::Auto));
+    /// ```
+    pub fn share(self, share: tidings_web::Share) -> Self {
+        self.client(|o| o.share(share))
+    }
 }
 
 impl<T> std::fmt::Debug for UseSseOptions<T> {

@@ -101,6 +101,8 @@ pub enum ClientEvent<'a> {
     Error(&'a ClientError),
     /// The client closed for good (until [`Client::reconnect`]).
     Close,
+    /// This tab's part in a shared connection changed ([`ClientOptions::share`](crate::ClientOptions::share)).
+    Role(crate::Role),
 }
 
 /// What a listener listens for.
@@ -124,6 +126,8 @@ pub enum Listen {
     Comment,
     /// [`ClientEvent::Close`].
     Close,
+    /// [`ClientEvent::Role`].
+    Role,
 }
 
 /// Identifies a listener, for [`Client::off`].
@@ -155,7 +159,7 @@ enum Connection {
 }
 
 /// Notifications collected while the state is borrowed, delivered after.
-enum Note {
+pub(crate) enum Note {
     Open(OpenInfo),
     /// An event of the connection with this generation. A listener that closes or reconnects
     /// the client ends that connection: its remaining events are then not delivered.
@@ -165,22 +169,23 @@ enum Note {
     Status(Status),
     Error(ClientError),
     Close,
+    Role(crate::Role),
 }
 
-struct State {
-    options: ClientOptions,
-    policy: Policy,
+pub(crate) struct State {
+    pub(crate) options: ClientOptions,
+    pub(crate) policy: Policy,
     /// The live connection, if any. Replaced connections are dropped in a microtask (see
     /// [`defer_drop`]) because we may be inside one of their callbacks.
     connection: Option<Connection>,
     /// Bumped for every new connection: updates from an older one are ignored.
-    generation: u64,
+    pub(crate) generation: u64,
     /// The one timer, armed for the policy's next deadline.
     timer: Option<Tracked<Timeout>>,
     /// online/offline, visibilitychange and abort-signal listeners; present while not closed.
     dom_listeners: Vec<Tracked<EventListener>>,
     /// The status last reported to listeners.
-    status: Status,
+    pub(crate) status: Status,
     /// EventSource only: the browser is reconnecting by itself (the policy still thinks open).
     browser_retrying: bool,
     /// The page is hidden and `pause_while_hidden` closed the connection.
@@ -191,12 +196,19 @@ struct State {
     /// the policy's attempt number cannot, because `reconnect()` starts a fresh policy whose
     /// attempts count from 0 again.
     connects: u64,
-    last_event_id: String,
-    metrics: Metrics,
+    pub(crate) last_event_id: String,
+    pub(crate) metrics: Metrics,
     /// When the current connection opened, for `connected_ms`.
     open_since: Option<u64>,
     /// Sent a `Close` notification already for this closed period.
-    close_reported: bool,
+    pub(crate) close_reported: bool,
+    /// Tab sharing: another tab holds the connection (or none yet), so the policy must not
+    /// connect; the status shown is `remote_status`, the leader's.
+    pub(crate) held: bool,
+    /// The leader's status, as broadcast.
+    pub(crate) remote_status: Status,
+    /// This tab's part in a shared connection (`Solo` without sharing).
+    pub(crate) role: crate::Role,
 }
 
 struct Listeners {
@@ -205,8 +217,8 @@ struct Listeners {
     streams: Vec<mpsc::UnboundedSender<MessageEvent>>,
 }
 
-struct Shared {
-    state: RefCell<State>,
+pub(crate) struct Shared {
+    pub(crate) state: RefCell<State>,
     listeners: RefCell<Listeners>,
     /// Cleared when the last `Client` handle drops; late callbacks then do nothing.
     alive: Cell<bool>,
@@ -215,6 +227,8 @@ struct Shared {
     /// call per chunk. No listener runs in between, so nothing can observe the delay.
     in_chunk: Cell<bool>,
     pending: RefCell<Vec<Note>>,
+    /// Tab sharing (Web Locks + BroadcastChannel), when on and supported.
+    pub(crate) share: RefCell<Option<crate::share::Coordinator>>,
 }
 
 /// A Server-Sent Events client: connects, parses, reconnects politely, reports typed errors.
@@ -262,6 +276,7 @@ impl Drop for Client {
         let left = self.handles.get().saturating_sub(1);
         self.handles.set(left);
         if left == 0 {
+            crate::share::detach(&self.shared);
             self.shared.alive.set(false);
             let mut state = self.shared.state.borrow_mut();
             state.policy.handle_close();
@@ -276,7 +291,7 @@ impl Drop for Client {
     }
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
@@ -288,11 +303,11 @@ fn random_seed() -> u64 {
 
 /// Drops `value` in a microtask: a connection, timer or listener may be replaced from inside its
 /// own callback, and freeing a wasm-bindgen closure while it runs is not allowed.
-fn defer_drop<T: 'static>(value: T) {
+pub(crate) fn defer_drop<T: 'static>(value: T) {
     wasm_bindgen_futures::spawn_local(async move { drop(value) });
 }
 
-fn new_policy(options: &ClientOptions, last_event_id: &str) -> Policy {
+pub(crate) fn new_policy(options: &ClientOptions, last_event_id: &str) -> Policy {
     let seed = options.jitter_seed.unwrap_or_else(random_seed);
     // A sentinel is the done signal: a one-shot body that ends without it was cut short.
     let mut config = options
@@ -342,6 +357,9 @@ impl Client {
                 metrics: Metrics::default(),
                 open_since: None,
                 close_reported: false,
+                held: false,
+                remote_status: Status::Connecting,
+                role: crate::Role::Solo,
             }),
             listeners: RefCell::new(Listeners {
                 next_id: 1,
@@ -351,8 +369,10 @@ impl Client {
             alive: Cell::new(true),
             in_chunk: Cell::new(false),
             pending: RefCell::new(Vec::new()),
+            share: RefCell::new(None),
         });
         install_dom_listeners(&shared);
+        crate::share::attach(&shared);
         // Connect in a microtask, so listeners added right after `connect` see every event.
         let weak = Rc::downgrade(&shared);
         wasm_bindgen_futures::spawn_local(async move {
@@ -395,6 +415,10 @@ impl Client {
     /// Closes the stream: aborts the connection, cancels timers, removes DOM listeners, and
     /// reports `Close`. Harmless when already closed.
     pub fn close(&self) {
+        // A shared tab leaves first: a follower stops only its own delivery, a leader hands
+        // the connection over (its lock goes to the next tab) instead of telling everyone it
+        // closed.
+        crate::share::detach(&self.shared);
         self.shared.state.borrow_mut().policy.handle_close();
         pump(&self.shared);
     }
@@ -445,7 +469,16 @@ impl Client {
         if self.shared.state.borrow().dom_listeners.is_empty() {
             install_dom_listeners(&self.shared);
         }
+        if self.shared.share.borrow().is_none() {
+            crate::share::attach(&self.shared);
+        }
         pump(&self.shared);
+    }
+
+    /// This tab's part in a shared connection: [`Role::Solo`](crate::Role::Solo) without
+    /// [`ClientOptions::share`](crate::ClientOptions::share) or where the browser cannot share.
+    pub fn role(&self) -> crate::Role {
+        self.shared.state.borrow().role
     }
 
     /// The current status.
@@ -492,7 +525,7 @@ fn close_open_period(state: &mut State, now: u64) {
 
 /// Ends the current connection: releases it (in a microtask, see [`defer_drop`]), makes any
 /// late update from it stale, and stops counting connected time.
-fn end_connection(state: &mut State, now: u64) {
+pub(crate) fn end_connection(state: &mut State, now: u64) {
     defer_drop(state.connection.take());
     state.generation += 1;
     close_open_period(state, now);
@@ -614,7 +647,7 @@ fn on_visibility_change(shared: &Rc<Shared>) {
 }
 
 /// Asks the policy what to do until it has nothing more, arms the timer, reports status.
-fn pump(shared: &Rc<Shared>) {
+pub(crate) fn pump(shared: &Rc<Shared>) {
     if !shared.alive.get() {
         return;
     }
@@ -623,6 +656,11 @@ fn pump(shared: &Rc<Shared>) {
         let mut state = shared.state.borrow_mut();
         let state = &mut *state;
         let now = now_ms();
+        if state.held {
+            // Another tab holds the connection: offline semantics keep the policy from
+            // connecting (re-asserted here, because `online` events clear them).
+            state.policy.handle_offline();
+        }
         // Bounded: the policy settles within a few actions (its proptests prove draining stops).
         for _ in 0..16 {
             let Some(action) = state.policy.poll_action(now) else {
@@ -714,6 +752,7 @@ fn pump(shared: &Rc<Shared>) {
 fn derive_status(state: &State) -> Status {
     match state.policy.status() {
         PolicyStatus::Closed => Status::Closed,
+        _ if state.held => state.remote_status,
         PolicyStatus::Open if state.browser_retrying => Status::Reconnecting,
         PolicyStatus::Open => Status::Open,
         PolicyStatus::Connecting if state.attempt == 0 && state.metrics.reconnects == 0 => {
@@ -1038,7 +1077,7 @@ fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<
 
 /// Calls the listeners for each note, with no borrow held (listeners may call the client).
 /// Runs of consecutive messages go to [`Listen::Messages`] listeners in one call.
-fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
+pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
     let mut notes = notes.into_iter().peekable();
     let mut run: Vec<MessageEvent> = Vec::new();
     while let Some(note) = notes.next() {
@@ -1090,6 +1129,7 @@ fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
         if messages.is_empty() {
             continue;
         }
+        crate::share::on_local_messages(shared, messages);
         shared
             .listeners
             .borrow_mut()
@@ -1106,7 +1146,7 @@ fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
 }
 
 /// Moves the last event ID (what a reconnect resumes from) to `id`.
-fn set_last_event_id(state: &mut State, id: &str) {
+pub(crate) fn set_last_event_id(state: &mut State, id: &str) {
     if state.last_event_id != id {
         state.last_event_id.clear();
         state.last_event_id.push_str(id);
@@ -1131,6 +1171,7 @@ fn targets(shared: &Shared, wanted: impl Fn(&Listen) -> bool) -> Vec<Callback> {
 }
 
 fn deliver_one(shared: &Rc<Shared>, note: Note) {
+    crate::share::on_local_note(shared, &note);
     if let Note::Close = note {
         // Streams end when the client closes.
         shared.listeners.borrow_mut().streams.clear();
@@ -1143,6 +1184,7 @@ fn deliver_one(shared: &Rc<Shared>, note: Note) {
         Note::Status(status) => ClientEvent::Status(*status),
         Note::Error(error) => ClientEvent::Error(error),
         Note::Close => ClientEvent::Close,
+        Note::Role(role) => ClientEvent::Role(*role),
     };
     for callback in targets(shared, |listen| matches_listen(listen, &event)) {
         callback(&event);
@@ -1158,7 +1200,8 @@ fn matches_listen(listen: &Listen, event: &ClientEvent<'_>) -> bool {
         | (Listen::Status, ClientEvent::Status(_))
         | (Listen::Retry, ClientEvent::Retry(_))
         | (Listen::Comment, ClientEvent::Comment(_))
-        | (Listen::Close, ClientEvent::Close) => true,
+        | (Listen::Close, ClientEvent::Close)
+        | (Listen::Role, ClientEvent::Role(_)) => true,
         _ => false,
     }
 }

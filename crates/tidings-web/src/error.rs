@@ -54,6 +54,15 @@ pub enum ErrorKind {
         /// Events received so far (the sentinel not counted).
         events: u64,
     },
+    /// Tab sharing was asked for a stream with request headers or credentials but without an
+    /// explicit key: the key decides who may read the stream, so tidings will not guess it.
+    ShareKeyRequired,
+    /// A shared tab was away (frozen, in the back/forward cache) for longer than the leader
+    /// keeps events: this many events were missed. The stream goes on after them.
+    SharedGap {
+        /// Events missed.
+        missed: u64,
+    },
 }
 
 impl ErrorKind {
@@ -73,6 +82,8 @@ impl ErrorKind {
             ErrorKind::Aborted => "aborted",
             ErrorKind::GaveUp(_) => "gave-up",
             ErrorKind::Incomplete { .. } => "incomplete",
+            ErrorKind::ShareKeyRequired => "share-key-required",
+            ErrorKind::SharedGap { .. } => "shared-gap",
         }
     }
 }
@@ -166,6 +177,14 @@ impl ErrorKind {
             }
             ErrorKind::TooLarge(e) => push_parse_error(out, e),
             ErrorKind::Aborted => out.push_str("aborted"),
+            ErrorKind::ShareKeyRequired => out.push_str(
+                "share needs an explicit key when the request has headers or credentials",
+            ),
+            ErrorKind::SharedGap { missed } => {
+                out.push_str("missed ");
+                push_decimal(out, *missed);
+                out.push_str(" events while the tab was away");
+            }
             ErrorKind::GaveUp(reason) => {
                 out.push_str("gave up: ");
                 push_give_up_reason(out, reason);

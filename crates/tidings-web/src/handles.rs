@@ -15,11 +15,15 @@ pub(crate) enum HandleKind {
     Timer,
     Closure,
     DomListener,
+    /// A Web Lock held or requested (tab sharing).
+    Lock,
+    /// An open `BroadcastChannel` (tab sharing).
+    Channel,
 }
 
 thread_local! {
     // wasm is single-threaded; a thread_local keeps this `Sync`-free and allocation-free.
-    static COUNTS: Cell<[u32; 6]> = const { Cell::new([0; 6]) };
+    static COUNTS: Cell<[u32; 8]> = const { Cell::new([0; 8]) };
 }
 
 fn bump(kind: HandleKind, up: bool) {
@@ -69,7 +73,7 @@ impl<T> Drop for Tracked<T> {
 /// ```
 /// let before = tidings_web::live_handles();
 /// assert_eq!(before.total(), before.event_sources + before.abort_controllers + before.readers
-///     + before.timers + before.closures + before.dom_listeners);
+///     + before.timers + before.closures + before.dom_listeners + before.locks + before.channels);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LiveHandles {
@@ -83,8 +87,13 @@ pub struct LiveHandles {
     pub timers: u32,
     /// wasm-bindgen closures handed to the browser.
     pub closures: u32,
-    /// DOM event listeners (online/offline, visibility, abort signals, EventSource events).
+    /// DOM event listeners (online/offline, visibility, abort signals, EventSource events,
+    /// page lifecycle for tab sharing).
     pub dom_listeners: u32,
+    /// Web Locks held or queued for (tab sharing).
+    pub locks: u32,
+    /// Open `BroadcastChannel`s (tab sharing).
+    pub channels: u32,
 }
 
 impl LiveHandles {
@@ -96,6 +105,8 @@ impl LiveHandles {
             + self.timers
             + self.closures
             + self.dom_listeners
+            + self.locks
+            + self.channels
     }
 }
 
@@ -109,5 +120,7 @@ pub fn live_handles() -> LiveHandles {
         timers: c[HandleKind::Timer as usize],
         closures: c[HandleKind::Closure as usize],
         dom_listeners: c[HandleKind::DomListener as usize],
+        locks: c[HandleKind::Lock as usize],
+        channels: c[HandleKind::Channel as usize],
     }
 }

@@ -11,6 +11,10 @@
 //!   whether/when the client will retry.
 //! - Every browser handle is released on close and on drop; [`live_handles`] counts them.
 //!
+//! - One connection for every tab of the app with [`ClientOptions::share`]: a leader tab holds
+//!   it (elected with Web Locks), the others get its events over `BroadcastChannel`, and a
+//!   handover resumes from the last event ID any tab has seen.
+//!
 //! With the default `js-exports` feature it also exports the `#[wasm_bindgen]` surface that the
 //! `tidings` npm package wraps; Rust users (e.g. Leptos apps) turn it off.
 //!
@@ -41,6 +45,7 @@ mod handles;
 pub mod js;
 mod options;
 mod persist;
+mod share;
 mod transport;
 
 pub use client::{
@@ -50,3 +55,4 @@ pub use error::{ClientError, ErrorKind};
 pub use handles::{LiveHandles, live_handles};
 pub use options::{Body, ClientOptions, Credentials, HeaderCallback, HeadersFuture, Transport};
 pub use persist::clear_persisted_last_event_id;
+pub use share::{Role, Share, share_key};

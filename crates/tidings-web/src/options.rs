@@ -150,6 +150,9 @@ pub struct ClientOptions {
     /// `Request`; it returns a `Response` or a promise of one (a mock, an instrumented fetch,
     /// a runtime's own, e.g. a Cloudflare service binding's). Default: the global `fetch`.
     pub fetch_function: Option<js_sys::Function>,
+    /// Share one connection among every tab of the origin that uses the same key (see
+    /// [`Share`](crate::Share)). Default none: every client has its own connection.
+    pub share: Option<crate::Share>,
 }
 
 impl ClientOptions {
@@ -176,6 +179,7 @@ impl ClientOptions {
             jitter_seed: None,
             persist_key: None,
             fetch_function: None,
+            share: None,
         }
     }
     /// Sets [`ClientOptions::transport`].
@@ -336,6 +340,17 @@ impl ClientOptions {
     /// ```
     pub fn fetch_function(mut self, fetch: js_sys::Function) -> Self {
         self.fetch_function = Some(fetch);
+        self
+    }
+    /// Sets [`ClientOptions::share`]: one connection for every tab with the same key.
+    ///
+    /// ```
+    /// use tidings_web::{ClientOptions, Share};
+    /// let options = ClientOptions::new("/sse/ticks").share(Share::Auto);
+    /// assert_eq!(options.share, Some(Share::Auto));
+    /// ```
+    pub fn share(mut self, share: crate::Share) -> Self {
+        self.share = Some(share);
         self
     }
     /// Sets [`ClientOptions::jitter_seed`] (for reproducible schedules in tests).

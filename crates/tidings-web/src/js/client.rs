@@ -217,7 +217,20 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
         None => get_string(js, "persistLastEventId"),
     };
     options.fetch_function = get(js, "fetch").and_then(|f| f.dyn_into().ok());
+    options.share = share_option(js);
     options
+}
+
+/// `share: true` or `share: { key }` (tab sharing); `false`/absent: none.
+fn share_option(js: &JsValue) -> Option<crate::Share> {
+    let share = get(js, "share")?;
+    if let Some(on) = share.as_bool() {
+        return on.then_some(crate::Share::Auto);
+    }
+    Some(match get_string(&share, "key") {
+        Some(key) => crate::Share::Key(key),
+        None => crate::Share::Auto,
+    })
 }
 
 fn error_to_js(error: &ClientError) -> JsValue {
@@ -287,11 +300,23 @@ pub struct JsClient {
 #[wasm_bindgen(js_class = Client)]
 impl JsClient {
     /// Connects to `url` with the options object of the npm package's `connect()`.
+    /// Throws (an `Error` with `kind: 'share-key-required'`) for `share: true` with request
+    /// headers or credentials: such streams need an explicit `share: { key }`.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: &str, options: JsValue) -> JsClient {
-        JsClient {
-            client: Client::connect(client_options(url, &options)),
+    pub fn new(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
+        let options = client_options(url, &options);
+        if let Err(kind) = crate::share_key(&options) {
+            let error = ClientError {
+                kind,
+                will_retry: false,
+                attempt: 0,
+                delay_ms: None,
+            };
+            return Err(error_to_js(&error));
         }
+        Ok(JsClient {
+            client: Client::connect(options),
+        })
     }
 
     /// Adds a listener; returns its id for `off`.
@@ -304,6 +329,7 @@ impl JsClient {
             "retry" => Listen::Retry,
             "comment" => Listen::Comment,
             "close" => Listen::Close,
+            "role" => Listen::Role,
             _ => match event_type {
                 Some(t) if t != "*" => Listen::Event(t),
                 _ => Listen::AnyEvent,
@@ -348,6 +374,7 @@ impl JsClient {
                 ClientEvent::Retry(ms) => callback.call1(null, &(*ms as f64).into()),
                 ClientEvent::Comment(text) => callback.call1(null, &(*text).into()),
                 ClientEvent::Close => callback.call0(null),
+                ClientEvent::Role(role) => callback.call1(null, &role.as_str().into()),
             };
         });
         id.0
@@ -377,6 +404,12 @@ impl JsClient {
     #[wasm_bindgen(getter)]
     pub fn status(&self) -> String {
         self.client.status().as_str().to_owned()
+    }
+
+    /// `leader`, `follower` or `solo` (tab sharing).
+    #[wasm_bindgen(getter)]
+    pub fn role(&self) -> String {
+        self.client.role().as_str().to_owned()
     }
 
     /// The last event ID.
@@ -413,6 +446,8 @@ impl JsClient {
         set(&value, "timers", h.timers);
         set(&value, "closures", h.closures);
         set(&value, "domListeners", h.dom_listeners);
+        set(&value, "locks", h.locks);
+        set(&value, "channels", h.channels);
         set(&value, "total", h.total());
         value
     }

@@ -1,0 +1,119 @@
+//! One exclusive [Web Lock](https://developer.mozilla.org/docs/Web/API/Web_Locks_API) request,
+//! held until released.
+//!
+//! web-sys exposes `LockManager` only under `--cfg=web_sys_unstable_apis`, which every crate
+//! depending on tidings-web would have to set; the two calls needed here are declared directly.
+//!
+//! The lock is held by returning a promise that settles only when we resolve it
+//! ([`LockRequest`] drop): the browser releases the lock when that promise settles, when the
+//! request's `signal` aborts while still queued, or when the page goes away.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::client::defer_drop;
+use crate::handles::{HandleKind, Tracked};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks`.
+    type LockManager;
+
+    #[wasm_bindgen(method, catch, js_name = request)]
+    fn request_with_options(
+        this: &LockManager,
+        name: &str,
+        options: &Object,
+        callback: &Function,
+    ) -> Result<Promise, JsValue>;
+}
+
+/// `navigator.locks`, when this context has it (secure contexts only).
+fn lock_manager() -> Option<LockManager> {
+    let global = js_sys::global();
+    let navigator = Reflect::get(&global, &"navigator".into()).ok()?;
+    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+    let request = Reflect::get(&locks, &"request".into()).ok()?;
+    (request.is_function()).then(|| locks.unchecked_into())
+}
+
+/// Whether Web Locks can be used here.
+pub(crate) fn supported() -> bool {
+    lock_manager().is_some()
+}
+
+/// The closures the browser may still call; kept until the request's promise settles, since
+/// dropping a closure the browser then calls would throw.
+type Closures = (
+    Tracked<Closure<dyn FnMut(JsValue) -> JsValue>>,
+    Tracked<Closure<dyn FnMut(JsValue)>>,
+);
+
+/// A queued or held lock. Dropping it releases the lock (or leaves the queue).
+pub(crate) struct LockRequest {
+    _count: Tracked<()>,
+    abort: web_sys::AbortController,
+    /// `resolve` of the promise that holds the lock, once granted.
+    release: Rc<RefCell<Option<Function>>>,
+}
+
+impl LockRequest {
+    /// Queues for the exclusive lock `name`; `on_granted` runs when this tab gets it (not if the
+    /// request was dropped before).
+    pub(crate) fn new(name: &str, on_granted: impl FnOnce() + 'static) -> Option<LockRequest> {
+        let locks = lock_manager()?;
+        let abort = web_sys::AbortController::new().ok()?;
+        let release: Rc<RefCell<Option<Function>>> = Rc::default();
+        let closures: Rc<RefCell<Option<Closures>>> = Rc::default();
+        let mut on_granted = Some(on_granted);
+        let slot = release.clone();
+        let signal = abort.signal();
+        let granted = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |_lock: JsValue| {
+            if signal.aborted() {
+                // Dropped between the grant and this callback: give it back at once.
+                return Promise::resolve(&JsValue::UNDEFINED).into();
+            }
+            let mut resolve = None;
+            let held = Promise::new(&mut |res, _rej| resolve = Some(res));
+            *slot.borrow_mut() = resolve;
+            if let Some(callback) = on_granted.take() {
+                // Not from inside the browser's callback: the driver may drop this request.
+                wasm_bindgen_futures::spawn_local(async move { callback() });
+            }
+            held.into()
+        });
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"signal".into(), &abort.signal());
+        let promise = locks
+            .request_with_options(name, &options, granted.as_ref().unchecked_ref())
+            .ok()?;
+        let keep = closures.clone();
+        // Settled (released, or aborted while queued: an AbortError we expect): the browser
+        // will not call us again.
+        let settled = Closure::<dyn FnMut(JsValue)>::new(move |_| defer_drop(keep.take()));
+        let _ = promise.then2(&settled, &settled);
+        *closures.borrow_mut() = Some((
+            Tracked::new(HandleKind::Closure, granted),
+            Tracked::new(HandleKind::Closure, settled),
+        ));
+        Some(LockRequest {
+            _count: Tracked::new(HandleKind::Lock, ()),
+            abort,
+            release,
+        })
+    }
+}
+
+impl Drop for LockRequest {
+    fn drop(&mut self) {
+        // Aborting a granted request does nothing, so always do both.
+        self.abort.abort();
+        if let Some(resolve) = self.release.borrow_mut().take() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
