@@ -92,7 +92,7 @@ export function attachTrace(stream: EventStream<Uniform<unknown>>, url: string, 
   });
   stream.on('error', (error: TidingsError) => {
     const reason = `${error.kind}${error.status ? ` ${error.status}` : ''}`;
-    if (error.kind === 'idle-timeout') write({ kind: 'stall', error, attempt: error.attempt, message: `stalled: ${error.message}` });
+    if (error.kind === 'stall') write({ kind: 'stall', error, attempt: error.attempt, message: `stalled: ${error.message}` });
     else write({ kind: 'error', error, attempt: error.attempt, status: error.status, message: `error ${reason}: ${error.message}` });
     if (error.willRetry) {
       attempt = error.attempt;

@@ -10,6 +10,7 @@
  */
 import { connect, type ConnectOptions, type EventStream, type HeadersOption, type RetryOptions } from './connect.js';
 import { TidingsError } from './errors.js';
+import type { Inferred } from './events.js';
 import { pumpEventStream, type StreamPump } from './from-readable-stream.js';
 import { resolveStreamUrl } from './url.js';
 
@@ -219,7 +220,7 @@ export class EventSource extends EventTarget {
     for (const key of Object.keys(options) as Array<keyof typeof options>) {
       if (options[key] === undefined) delete options[key];
     }
-    this.#stream = connect(this.url, options);
+    this.#stream = connect<Inferred, string>(this.url, options);
     this.#listen(this.#stream);
   }
 
