@@ -596,6 +596,14 @@ fn encode_error(error: &ClientError) -> String {
         ErrorKind::ContentType {
             content_type: Some(ct),
         } => body.push_str(ct),
+        ErrorKind::Stall {
+            silence_ms,
+            limit_ms,
+        } => {
+            body.push_str(&silence_ms.to_string());
+            body.push(' ');
+            body.push_str(&limit_ms.to_string());
+        }
         _ => body.push_str(&error.message()),
     }
     body
@@ -633,7 +641,13 @@ fn decode_notice(body: &str) -> Option<Notice> {
                 "content-type" => ErrorKind::ContentType {
                     content_type: (!detail.is_empty()).then_some(detail),
                 },
-                "idle-timeout" => ErrorKind::IdleTimeout,
+                "stall" => {
+                    let (silence, limit) = detail.split_once(' ')?;
+                    ErrorKind::Stall {
+                        silence_ms: silence.parse().ok()?,
+                        limit_ms: limit.parse().ok()?,
+                    }
+                }
                 // The leader's other failures reach followers as what they are to them: the
                 // shared connection failed, with the leader's words.
                 _ => ErrorKind::Network { message: detail },
