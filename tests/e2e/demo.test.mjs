@@ -20,7 +20,8 @@ let browser;
 before(async () => {
   for (const page of built) {
     if (!existsSync(join(repo, 'www/dist', page, 'index.html'))) {
-      throw new Error(`www/dist/${page}/index.html is missing: run npm run build in www/`);
+      const how = page === 'api' ? 'run scripts/build-docs.sh' : 'run npm run build in www/';
+      throw new Error(`www/dist/${page}/index.html is missing: ${how}`);
     }
   }
   mkdirSync(shots, { recursive: true });
