@@ -279,6 +279,9 @@ function wasmOptions(options: ConnectOptions<any, any, any>): Record<string, unk
  * ```ts
  * for await (const event of connect('/sse/notifications')) render(event.data);
  * ```
+ * @typeParam M - an event map (`{ price: Price; news: News }`); leave it out to infer the types.
+ * @typeParam T - inferred from the return type of `parse`: every event's data (default `string`).
+ * @typeParam S - inferred from `schema`: the event map is the schemas' output types.
  */
 export function connect<M extends EventMap | Inferred = Inferred, T = string, const S extends SchemaMap | Inferred = Inferred>(
   url: string,

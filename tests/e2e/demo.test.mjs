@@ -20,7 +20,8 @@ let browser;
 before(async () => {
   for (const page of built) {
     if (!existsSync(join(repo, 'www/dist', page, 'index.html'))) {
-      throw new Error(`www/dist/${page}/index.html is missing: run npm run build in www/`);
+      const how = page === 'api' ? 'run scripts/build-docs.sh' : 'run npm run build in www/';
+      throw new Error(`www/dist/${page}/index.html is missing: ${how}`);
     }
   }
   mkdirSync(shots, { recursive: true });
@@ -262,6 +263,34 @@ describe('demo pages', () => {
       assert.equal((await view.text('#status')).toLowerCase(), 'open');
       assert.equal(await view.text('#events li >> nth=0'), '{"n":0}');
       await view.shot(app);
+      await view.close();
+    });
+  }
+
+  for (const app of ['react', 'vue']) {
+    test(`${app} demo page: live feed with history, an LLM reply with Stop, an auth error fixed by a token`, async () => {
+      const view = await open(`/dist/${app}/index.html`);
+      await until(async () => (await view.attr('#feed-status', 'data-status')) === 'open', 10_000, 'the feed open');
+      await until(async () => (await view.count('#feed-history li[data-id]')) >= 3, 10_000, 'three events in the history');
+      await until(async () => (await view.attr('#auth-status', 'data-status')) === 'error', 10_000, 'the 401');
+      assert.match(await view.text('#auth-error'), /Not signed in \(401\)/);
+
+      await view.page.click('#ask');
+      await until(async () => number(await view.attr('#reply-text', 'data-tokens')) >= 3, 10_000, 'tokens streaming');
+      assert.equal(await view.attr('#reply-status', 'data-status'), 'streaming');
+      await view.page.click('#stop');
+      await until(async () => (await view.attr('#reply-status', 'data-status')) === 'stopped', 5_000, 'stopped');
+      const stoppedAt = number(await view.attr('#reply-text', 'data-tokens'));
+      await view.page.waitForTimeout(300);
+      assert.equal(number(await view.attr('#reply-text', 'data-tokens')), stoppedAt, 'no token after Stop');
+      await view.page.click('#ask');
+      await until(async () => (await view.attr('#reply-status', 'data-status')) === 'done', 15_000, 'a whole reply to [DONE]');
+      assert.ok(number(await view.attr('#reply-text', 'data-tokens')) > stoppedAt);
+
+      await view.page.click('#sign-in');
+      await until(async () => /authorised · event #\d+/.test((await view.page.textContent('#auth')) ?? ''), 10_000, 'events with the token');
+      assert.equal(await view.attr('#auth-status', 'data-status'), 'open');
+      await view.shot(`${app}-demo`);
       await view.close();
     });
   }

@@ -1,10 +1,13 @@
-// tidings in React: one stream through `useSSE`, configured by the query string so the
-// end-to-end tests can drive every scenario, e.g.
+// tidings in React. Without a query string: the demo page (Demo.jsx). With `?url=`: one stream
+// through `useSSE`, configured by the query string so the end-to-end tests can drive every
+// scenario, e.g.
 //   ?url=/sse/ticks%3Fcount%3D5&events=tick
 //   ?url=/sse/llm&method=POST&body={"prompt":"hi"}&doneSentinel=[DONE]&oneShot=1
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useSSE } from 'tidings/react';
+
+import { Demo } from './Demo.jsx';
 
 const params = new URLSearchParams(location.search);
 const url = params.get('url') ?? '/sse/ticks?interval_ms=500&session=demo-react';
@@ -52,8 +55,5 @@ function App() {
   );
 }
 
-createRoot(document.getElementById('root')).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+// With `?url=` the page is the end-to-end test app; without, the demo page.
+createRoot(document.getElementById('root')).render(<StrictMode>{params.has('url') ? <App /> : <Demo />}</StrictMode>);

@@ -135,12 +135,12 @@ function retryFrom(auto: UseEventSourceOptions['autoReconnect']): RetryOptions |
  */
 export function useEventSource<M extends EventMap | Inferred = Inferred, T = string, const S extends SchemaMap | Inferred = Inferred>(
   url: MaybeRefOrGetter<string | URL | null | undefined>,
-  events?: string[],
+  events?: readonly string[],
   options?: UseEventSourceOptions<M, T, S>,
 ): UseEventSourceReturn<ResolveEvents<M, T, S>>;
 export function useEventSource(
   url: MaybeRefOrGetter<string | URL | null | undefined>,
-  events: string[] = [],
+  events: readonly string[] = [],
   options: UseEventSourceOptions<any, any, any> = {},
 ): UseEventSourceReturn<Uniform<unknown>> {
   const {

@@ -45,3 +45,8 @@ export function vue() {
   // @ts-expect-error string data without a decoder
   useEventSource('/sse/x', [], { onMessage: (e) => exactly<number>()(e.data) });
 }
+
+export function vueReadonlyEvents() {
+  const named = ['tick', 'tock'] as const;
+  useEventSource('/sse/x', named, { onMessage: (e) => exactly<string>()(e.data) });
+}

@@ -75,3 +75,15 @@ test('a throwing logger does not break the stream', () => {
   fake.last().send('still here');
   expect(got).toEqual(['still here']);
 });
+
+test('the Vue composable passes debug through to its stream', async () => {
+  const { effectScope } = await import('vue');
+  const { useEventSource } = await import('../../src/vue/index.js');
+  const trace: string[] = [];
+  const scope = effectScope();
+  scope.run(() => useEventSource('/sse/vue', [], { debug: (e) => trace.push(e.kind) }));
+  fake.last().open();
+  fake.last().send('x');
+  scope.stop();
+  expect(trace).toEqual(['connecting', 'status', 'open', 'event', 'status', 'close']);
+});

@@ -218,3 +218,14 @@ test('a schema types and validates events; the hook listens for its types; parse
     unmount();
   }
 });
+
+test('debug reaches the stream the hook opens', () => {
+  const kinds: string[] = [];
+  const { unmount } = renderHook(() => useSSE('/sse/debug', { debug: (e) => kinds.push(e.kind) }));
+  act(() => {
+    fake.last().open();
+    fake.last().send('x');
+  });
+  unmount();
+  expect(kinds).toEqual(['connecting', 'status', 'open', 'event', 'status', 'close']);
+});
