@@ -17,7 +17,7 @@ test('a logger function receives a structured trace: heads, retries with reason 
   server.open({ status: 200, headers: { 'content-type': 'text/event-stream' } });
   server.send('x'.repeat(200), { id: '7', event: 'tick' });
   server.respond(503, { retryAfter: 1500 });
-  server.fail('idle-timeout', { willRetry: true, attempt: 2, delay: 800 });
+  server.fail('stall', { willRetry: true, attempt: 2, delay: 800 });
   server.retry(250);
   feed.reconnect();
   server.respond(401);
@@ -29,8 +29,8 @@ test('a logger function receives a structured trace: heads, retries with reason 
     'error http 503: HTTP 503',
     'retry #1 in 1500 ms (http 503)',
     'status reconnecting',
-    'stalled: fake idle-timeout error',
-    'retry #2 in 800 ms (idle-timeout)',
+    'stalled: fake stall error',
+    'retry #2 in 800 ms (stall)',
     'server retry: 250 ms',
     'reconnect() called',
     'status connecting',
