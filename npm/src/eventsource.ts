@@ -41,12 +41,24 @@ export interface EventSourceOptions {
   idleTimeout?: number;
 }
 
+// Resolved at import, so importing the package where these globals are missing (React Native)
+// does not throw; constructing an EventSource there does, saying why.
+const missing = (what: string) =>
+  class {
+    constructor() {
+      throw new TypeError(`tidings' EventSource needs ${what}, which this JavaScript runtime does not have`);
+    }
+  };
+const EventTargetBase: typeof EventTarget =
+  typeof EventTarget === 'function' ? EventTarget : (missing('EventTarget') as unknown as typeof EventTarget);
+const EventBase: typeof Event = typeof Event === 'function' ? Event : (missing('Event') as unknown as typeof Event);
+
 /**
  * The `error` event of tidings' {@link EventSource}: an `Event` of type `error` like the native
  * one, which also says what went wrong (the native one cannot). `error` is undefined when no
  * reason is known (a `fromReadableStream` stream that simply ended).
  */
-export class EventSourceErrorEvent extends Event {
+export class EventSourceErrorEvent extends EventBase {
   /** What went wrong, with HTTP status, kind and whether a reconnect follows. */
   readonly error: TidingsError | undefined;
 
@@ -73,8 +85,11 @@ export class EventSourceErrorEvent extends Event {
 
 /** The events an {@link EventSource} fires by name, as in the DOM's own typings. */
 export interface EventSourceEventMap {
+  /** A failure; `readyState` says whether it reconnects (`CONNECTING`) or not (`CLOSED`). */
   error: EventSourceErrorEvent;
+  /** An event without `event:` field (named ones arrive under their own type). */
   message: MessageEvent<string>;
+  /** A connection opened (again, after a reconnect). */
   open: Event;
 }
 
@@ -141,7 +156,7 @@ let adopted: { stream: ReadableStream<Uint8Array> } | undefined;
  * });
  * ```
  */
-export class EventSource extends EventTarget {
+export class EventSource extends EventTargetBase {
   /** The connection is being made, or remade after a loss. */
   static readonly CONNECTING = CONNECTING;
   /** Events are flowing. */
@@ -302,6 +317,7 @@ export class EventSource extends EventTarget {
     this.#setHandler('error', handler);
   }
 
+  /** As `EventTarget`'s, typed: `open` gets an `Event`, `error` an {@link EventSourceErrorEvent}, any other type a `MessageEvent`. */
   override addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: (this: EventSource, event: EventSourceEventMap[K]) => unknown,
@@ -321,6 +337,7 @@ export class EventSource extends EventTarget {
     super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
   }
 
+  /** As `EventTarget`'s, with the types of {@link EventSource.addEventListener}. */
   override removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: (this: EventSource, event: EventSourceEventMap[K]) => unknown,

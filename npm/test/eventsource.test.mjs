@@ -222,3 +222,14 @@ test('without WebAssembly (React Native / Hermes) connect() and EventSource say 
   assert.deepEqual(out.eventSource.slice(0, 2), [2, 'network']);
   assert.match(out.eventSource[2], words);
 });
+
+test('a fetch option that returns no Response is a typed error, not a crash', async () => {
+  const source = new EventSource(`${server.url}/sse/ticks?session=${session('badfetch')}`, {
+    fetch: () => 'not a response',
+    retry: { maxAttempts: 0 },
+  });
+  const error = await new Promise((resolve) => (source.onerror = resolve));
+  assert.equal(error.kind, 'network');
+  assert.match(error.error.message, /the fetch function did not return a Response/);
+  source.close();
+});

@@ -234,10 +234,14 @@ async fn run(
         Some(fetch) => Promise::resolve(&fetch.call1(&JsValue::NULL, &req).map_err(network_error)?),
         None => global_fetch(&req),
     };
-    let response: Response = JsFuture::from(pending)
-        .await
-        .map_err(network_error)?
-        .unchecked_into();
+    let response = JsFuture::from(pending).await.map_err(network_error)?;
+    // A custom fetch may return anything; only something shaped like a Response is read.
+    if !Reflect::get(&response, &JsValue::from_str("status")).is_ok_and(|s| s.as_f64().is_some()) {
+        return Err(ErrorKind::Network {
+            message: "the fetch function did not return a Response".to_owned(),
+        });
+    }
+    let response: Response = response.unchecked_into();
     let mut head = response_head(&response);
     let streams = head.status == 200 && head.content_type.as_deref().is_some_and(is_event_stream);
     if !streams {
