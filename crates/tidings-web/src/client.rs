@@ -176,6 +176,9 @@ struct State {
     generation: u64,
     /// The one timer, armed for the policy's next deadline.
     timer: Option<Tracked<Timeout>>,
+    /// The deadline `timer` is armed for: the adaptive stall limit can shrink as the stream's
+    /// cadence is learned, and then the timer must fire sooner than it was armed for.
+    timer_deadline: Option<u64>,
     /// online/offline, visibilitychange and abort-signal listeners; present while not closed.
     dom_listeners: Vec<Tracked<EventListener>>,
     /// The status last reported to listeners.
@@ -331,6 +334,7 @@ impl Client {
                 connection: None,
                 generation: 0,
                 timer: None,
+                timer_deadline: None,
                 dom_listeners: Vec::new(),
                 status: Status::Connecting,
                 browser_retrying: false,
@@ -686,6 +690,7 @@ fn pump(shared: &Rc<Shared>) {
         }
         if status == Status::Closed {
             defer_drop(state.timer.take());
+            state.timer_deadline = None;
             defer_drop(std::mem::take(&mut state.dom_listeners));
         } else {
             arm_timer(shared, state, now);
@@ -714,7 +719,8 @@ fn derive_status(state: &State) -> Status {
 
 fn arm_timer(shared: &Rc<Shared>, state: &mut State, now: u64) {
     defer_drop(state.timer.take());
-    let Some(deadline) = state.policy.poll_timeout() else {
+    state.timer_deadline = state.policy.poll_timeout();
+    let Some(deadline) = state.timer_deadline else {
         return;
     };
     // setTimeout holds at most 2^31-1 ms; a later deadline re-arms when this one fires.
@@ -874,6 +880,14 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
             TransportUpdate::Bytes(count) => {
                 state.metrics.bytes += count as u64;
                 state.policy.handle_bytes(now);
+                // Deadlines only move later as bytes arrive, except when the learned stall
+                // limit shrinks: then re-arm (rare, so no timer churn per chunk).
+                if let (Some(due), Some(armed)) =
+                    (state.policy.poll_timeout(), state.timer_deadline)
+                    && due < armed
+                {
+                    arm_timer(shared, state, now);
+                }
                 shared.in_chunk.set(true);
             }
             TransportUpdate::ChunkEnd => shared.in_chunk.set(false),
