@@ -940,7 +940,7 @@ fn stall_no_false_stall_with_a_15_s_keep_alive_comment_and_detected_within_45_s(
     let mut t = 0;
     while t < 3_600_000 {
         t += 15_000 + xorshift(&mut rng) % 1_500;
-        signs.push((t, xorshift(&mut rng) % 7 == 0));
+        signs.push((t, xorshift(&mut rng).is_multiple_of(7)));
     }
     let run = run_stream(Config::default(), &signs);
     assert_eq!(run.false_stalls, 0);

@@ -72,7 +72,10 @@ impl std::error::Error for DecodeError {}
 ///     delay_ms: Some(1000),
 /// });
 /// assert!(error.will_retry());
-/// assert_eq!(error.to_string(), "no data within the idle timeout (retry 1 in 1000 ms)");
+/// assert_eq!(
+///     error.to_string(),
+///     "stalled: no data for 45000 ms (limit 45000 ms) (retry 1 in 1000 ms)"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

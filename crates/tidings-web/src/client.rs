@@ -182,6 +182,9 @@ pub(crate) struct State {
     pub(crate) generation: u64,
     /// The one timer, armed for the policy's next deadline.
     timer: Option<Tracked<Timeout>>,
+    /// The deadline `timer` is armed for: the adaptive stall limit can shrink as the stream's
+    /// cadence is learned, and then the timer must fire sooner than it was armed for.
+    timer_deadline: Option<u64>,
     /// online/offline, visibilitychange and abort-signal listeners; present while not closed.
     dom_listeners: Vec<Tracked<EventListener>>,
     /// The status last reported to listeners.
@@ -347,6 +350,7 @@ impl Client {
                 connection: None,
                 generation: 0,
                 timer: None,
+                timer_deadline: None,
                 dom_listeners: Vec::new(),
                 status: Status::Connecting,
                 browser_retrying: false,
@@ -735,6 +739,7 @@ pub(crate) fn pump(shared: &Rc<Shared>) {
         }
         if status == Status::Closed {
             defer_drop(state.timer.take());
+            state.timer_deadline = None;
             defer_drop(std::mem::take(&mut state.dom_listeners));
         } else {
             arm_timer(shared, state, now);
@@ -764,7 +769,8 @@ fn derive_status(state: &State) -> Status {
 
 fn arm_timer(shared: &Rc<Shared>, state: &mut State, now: u64) {
     defer_drop(state.timer.take());
-    let Some(deadline) = state.policy.poll_timeout() else {
+    state.timer_deadline = state.policy.poll_timeout();
+    let Some(deadline) = state.timer_deadline else {
         return;
     };
     // setTimeout holds at most 2^31-1 ms; a later deadline re-arms when this one fires.
@@ -925,6 +931,14 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
             TransportUpdate::Bytes(count) => {
                 state.metrics.bytes += count as u64;
                 state.policy.handle_bytes(now);
+                // Deadlines only move later as bytes arrive, except when the learned stall
+                // limit shrinks: then re-arm (rare, so no timer churn per chunk).
+                if let (Some(due), Some(armed)) =
+                    (state.policy.poll_timeout(), state.timer_deadline)
+                    && due < armed
+                {
+                    arm_timer(shared, state, now);
+                }
                 shared.in_chunk.set(true);
             }
             TransportUpdate::ChunkEnd => shared.in_chunk.set(false),

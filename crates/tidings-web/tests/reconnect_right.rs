@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use tidings_core::policy::{AdaptiveStall, StallDetection};
 use tidings_web::{Body, ClientOptions, ErrorKind, Status};
 use wasm_bindgen_test::*;
 
@@ -194,5 +195,46 @@ async fn one_shot_resume_answered_204_ends_cleanly_and_an_exhausted_resume_is_fi
             last_event_id: "5".into(),
             events: 6
         }
+    );
+}
+
+// ----- stall detection -----
+
+#[wasm_bindgen_test]
+async fn adaptive_stall_fires_at_the_learned_limit_and_resumes_with_last_event_id() {
+    let session = session("adaptive-stall");
+    // 50 ms ticks teach a 3 x 50 ms cadence, raised to a 300 ms floor; the 10 s ceiling (the
+    // limit before anything is learned) must not be what fires.
+    let adaptive = AdaptiveStall::default()
+        .with_floor_ms(300)
+        .with_ceiling_ms(10_000);
+    let rec = Recorder::connect(
+        ClientOptions::new(url(&format!(
+            "/sse/stall?after=6&interval_ms=50&session={session}"
+        )))
+        .policy(fast_policy(10))
+        .stall_detection(StallDetection::Adaptive(adaptive)),
+    );
+    rec.wait_until_for(8_000, |s| s.events.len() >= 12).await;
+    rec.client.close();
+    let seen = rec.seen();
+    assert_eq!(seen.ids()[..12], ids_upto(12)[..], "every event once");
+    let error = &seen.errors[0];
+    match error.kind {
+        ErrorKind::Stall {
+            silence_ms,
+            limit_ms,
+        } => {
+            assert_eq!(limit_ms, 300);
+            assert!((300..2_000).contains(&silence_ms), "{silence_ms}");
+        }
+        ref other => panic!("expected a stall, got {other:?}"),
+    }
+    assert!(error.will_retry);
+    let stats = wait_for_server(&session, |s| s.open == 0).await;
+    assert_eq!(stats.last_event_ids[1].as_deref(), Some("5"));
+    assert!(
+        stats.ended_ms[0].is_some(),
+        "the stalled connection was dropped"
     );
 }
