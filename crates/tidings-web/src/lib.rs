@@ -11,8 +11,8 @@
 //!   whether/when the client will retry.
 //! - Every browser handle is released on close and on drop; [`live_handles`] counts them.
 //!
-//! With the default `js-exports` feature it also exports the `#[wasm_bindgen]` surface that the
-//! `tidings` npm package wraps; Rust users (e.g. Leptos apps) turn it off.
+//! A plain Rust library: the `#[wasm_bindgen]` surface of the `tidings` npm package lives in
+//! its own cdylib crate (`tidings-wasm`), so Rust users (e.g. Leptos apps) do not compile it.
 //!
 //! ```no_run
 //! use tidings_web::{Body, Client, ClientEvent, ClientOptions, Listen};
@@ -37,8 +37,6 @@ mod error;
 mod eventsource;
 mod fetch;
 mod handles;
-#[cfg(feature = "js-exports")]
-pub mod js;
 mod options;
 mod transport;
 

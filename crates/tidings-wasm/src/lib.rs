@@ -1,4 +1,10 @@
-//! The `#[wasm_bindgen]` surface of the client module of the `tidings` npm package.
+//! # tidings-wasm
+//!
+//! The client WebAssembly module of the `tidings` npm package: the `#[wasm_bindgen]` surface
+//! that the npm `connect` and `stream` wrap, over the [`tidings_web`] client. It lives in its
+//! own cdylib crate so that `tidings-web` stays a plain Rust library (Leptos apps do not
+//! compile this glue) and so that this module alone chooses what suits a JS package: its
+//! allocator and build settings.
 //!
 //! Deliberately low-level: the TypeScript layer builds the objects its users see. Events cross
 //! the boundary in batches ([`tidings_core::batch`]): one call per chunk of the stream, not one
@@ -10,8 +16,9 @@
 //!
 //! The npm `createParser` uses a separate, much smaller module (`tidings-parser-wasm`), so an
 //! app that only parses does not download the client.
+#![deny(missing_docs)]
 
-mod client;
+pub mod client;
 
 pub use client::JsClient;
 

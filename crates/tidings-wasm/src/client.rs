@@ -9,12 +9,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{js_error, set};
-use crate::error::push_give_up_reason;
-use crate::{
+use tidings_web::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
     Listen, ListenerId, Transport, live_handles,
 };
+
+use crate::{js_error, set};
 
 fn get(object: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(object, &JsValue::from_str(key))
@@ -72,8 +72,13 @@ fn header_callback(function: Function) -> HeaderCallback {
     })
 }
 
+/// The message of a JS exception: `Error.message`, or the thrown value when it is a string.
 fn describe(value: &JsValue) -> String {
-    crate::transport::js_error_message(value).unwrap_or_else(|| "error".to_owned())
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "error".to_owned())
 }
 
 fn policy_config(value: Option<JsValue>, base: PolicyConfig) -> PolicyConfig {
@@ -205,10 +210,10 @@ fn error_to_js(error: &ClientError) -> JsValue {
                     .map_or(JsValue::NULL, JsValue::from_str),
             );
         }
-        ErrorKind::GaveUp(reason) => {
-            let mut text = String::new();
-            push_give_up_reason(&mut text, reason);
-            set(&value, "reason", text);
+        ErrorKind::GaveUp(_) => {
+            if let Some(reason) = error.kind.reason_text() {
+                set(&value, "reason", reason);
+            }
         }
         _ => {}
     }
@@ -292,14 +297,17 @@ impl JsClient {
                 ClientEvent::Retry(ms) => callback.call1(null, &(*ms as f64).into()),
                 ClientEvent::Comment(text) => callback.call1(null, &(*text).into()),
                 ClientEvent::Close => callback.call0(null),
+                // `ClientEvent` is non-exhaustive: a kind added later reaches JS once it has
+                // a `kind` name here.
+                _ => Ok(JsValue::UNDEFINED),
             };
         });
-        id.0
+        id.as_u32()
     }
 
     /// Removes a listener by id.
     pub fn off(&self, id: u32) -> bool {
-        self.client.off(ListenerId(id))
+        self.client.off(ListenerId::from_u32(id))
     }
 
     /// Closes the stream and releases every browser handle.
