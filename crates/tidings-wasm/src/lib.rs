@@ -18,6 +18,16 @@
 //! app that only parses does not download the client.
 #![deny(missing_docs)]
 
+/// A small free-list allocator instead of std's dlmalloc, as in the parser module: freed
+/// blocks are reused and neighbours merged, which suits the client's few long-lived buffers
+/// and per-chunk batches. Only this cdylib can choose it: a library crate (tidings-web) must
+/// leave the allocator to the application.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on a single thread.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 pub mod client;
 
 pub use client::JsClient;

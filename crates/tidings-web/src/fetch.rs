@@ -115,8 +115,11 @@ async fn build_request(
         set_header(&headers, name, value)?;
     }
     if let Some(callback) = &request.header_callback {
-        let produced = (callback.0)().await.map_err(|message| ErrorKind::Network {
-            message: ["header callback failed: ", &message].concat(),
+        let produced = (callback.0)().await.map_err(|message| {
+            // Pushed, not `concat()`: its generic join is 1 KB of wasm.
+            let mut text = String::from("header callback failed: ");
+            text.push_str(&message);
+            ErrorKind::Network { message: text }
         })?;
         for (name, value) in &produced {
             set_header(&headers, name, value)?;
