@@ -45,13 +45,12 @@ fn header_pairs(value: &JsValue) -> Vec<(String, String)> {
     } else {
         Object::entries(value.unchecked_ref()).into()
     };
-    if let Ok(Some(iter)) = js_sys::try_iter(&entries) {
-        for entry in iter.flatten() {
-            let entry: Array = entry.unchecked_into();
-            if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
-            {
-                pairs.push((name, value));
-            }
+    // `Array.from` rather than js-sys's `try_iter`: one import instead of the iterator
+    // protocol's glue (a `Headers` and an array of pairs are both iterables of pairs).
+    for entry in Array::from(&entries).iter() {
+        let entry: Array = entry.unchecked_into();
+        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((name, value));
         }
     }
     pairs

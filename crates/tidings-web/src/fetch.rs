@@ -205,13 +205,12 @@ async fn read_error_body(response: &Response) -> String {
 fn response_head(response: &Response) -> ResponseHead {
     let headers = response.headers();
     let mut pairs = Vec::new();
-    if let Ok(Some(iter)) = js_sys::try_iter(&headers) {
-        for entry in iter.flatten() {
-            let entry: js_sys::Array = entry.unchecked_into();
-            if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
-            {
-                pairs.push((name, value));
-            }
+    // `Array.from` rather than js-sys's `try_iter`: one import instead of the iterator
+    // protocol's glue.
+    for entry in js_sys::Array::from(&headers).iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((name, value));
         }
     }
     ResponseHead {
