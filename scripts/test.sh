@@ -39,7 +39,7 @@ core_has_no_dependencies() {
 
 step "rustfmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
-step "clippy (wasm32)" cargo clippy -p tidings-web -p tidings-parser-wasm -p tidings-leptos -p tidings-leptos-demo --all-targets \
+step "clippy (wasm32)" cargo clippy -p tidings-web -p tidings-wasm -p tidings-parser-wasm -p tidings-leptos -p tidings-leptos-demo --all-targets \
   --target wasm32-unknown-unknown -- -D warnings
 step "clippy (parser wasm, no std)" cargo clippy -p tidings-parser-wasm --features no-std \
   --target wasm32-unknown-unknown -- -D warnings

@@ -19,10 +19,10 @@ function run(cmd, args, cwd = root) {
 }
 
 // Two wasm modules, each loaded on first use (see src/loader.ts): the client (`connect`,
-// `stream`; crate tidings-web with its default `js-exports` feature) and the parser alone
+// `stream`; crate tidings-wasm, the npm surface over tidings-web) and the parser alone
 // (`createParser`; crate tidings-parser-wasm), so an app that only parses never downloads the client.
 const modules = [
-  { crate: 'tidings-web', artifact: 'tidings_web', name: 'tidings_wasm' },
+  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm' },
   { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'] },
 ];
 

@@ -1,5 +1,5 @@
 /**
- * Lazy loading of the client wasm module (`wasm/tidings_wasm_bg.wasm`, crate tidings-web):
+ * Lazy loading of the client wasm module (`wasm/tidings_wasm_bg.wasm`, crate tidings-wasm):
  * what `connect` and `stream` run on. Nothing here runs at import time.
  *
  * @internal

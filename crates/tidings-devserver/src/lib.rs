@@ -27,6 +27,7 @@
 //! - CORS everywhere: the request `Origin` is mirrored, credentials are allowed, request
 //!   headers are mirrored (so `Last-Event-ID`, `Authorization`, `X-Test-*` all pass),
 //!   methods GET/POST/OPTIONS, and `Retry-After`, `Location` and `X-Tidings-*` are exposed.
+//!   The one exception is `/sse/strict-cors`, a server that allows no request headers.
 //! - Static files (`--www`, `--pkg`) and control answers carry `Cache-Control: no-store`.
 //!
 //! ## Ticks knobs
@@ -58,6 +59,7 @@
 //! | GET | `/sse/drop?random=1&seed=S&max=BYTES` | chaos: after the uncut `retry:` line, the connection carries exactly `cut_offset(S, conn_no, max)` bytes of events (1..=max, default max 256, mid-event/mid-line/mid-CRLF) and is then cut; see [`rng::cut_offset`] and the `X-Tidings-Cut-Offset` header. Deterministic per seed and per connection number in the session. Ends cleanly when no more bytes than that remain; the next request gets 204. |
 //! | GET | `/sse/burst?after=N&burst=B` | a Last-Event-ID catch-up: without a resume point, `N` events (default 2, `interval_ms` default 20) and a cut; with one, every remaining event of the logical stream (`N + B` events, `B` default 100, max 100000) in **one write**, then a clean end (then 204). `retry` defaults to 1. |
 //! | GET | `/sse/status/{code}?retry_after=V&body=TEXT&body_len=N` | answers `code` with optional `Retry-After: V` (seconds or HTTP date, passed through) and a text body (default `"CODE Reason (tidings-devserver)"`; `body_len` pads/cuts it to N bytes). 2xx other than 204/205 serve ticks with that status. |
+//! | GET | `/sse/strict-cors` | ticks (with the knobs above) under strict CORS: the answer allows the request's `Origin` only (no credentials, no request or exposed headers), and every `OPTIONS` preflight gets 403 without `Access-Control-*` headers. So a cross-origin client gets the stream only if it sends no header that needs a preflight (`Last-Event-ID`, `Authorization`, `Cache-Control`, `Content-Type: application/json` …). Preflights are recorded in stats as `OPTIONS` requests |
 //! | GET | `/sse/flaky?fail=N&code=C&retry_after=V` | the session's first `N` (default 1) connections get status `C` (default 503), later ones get ticks |
 //! | GET | `/sse/wrong-type?type=T` | 200 with `Content-Type: T` (default `text/plain`; `none` omits it) and an SSE-looking body |
 //! | GET | `/sse/retry?ms=MS&count=N` | `retry: MS` (default 500), then `N` (default 3) events from the resume point, then the end |
@@ -321,6 +323,17 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/control/drip-script", get(s::drip_script))
         .route("/control/fault", post(lab::fault));
 
+    // Merged after the server-wide CORS layer below, so that layer never answers for it.
+    let strict_cors_routes = Router::new()
+        .route(
+            "/sse/strict-cors",
+            get(s::strict_cors_ticks).options(s::strict_cors_preflight),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            record::record_middleware,
+        ));
+
     let mut app = Router::new().merge(sse_routes).merge(control_routes);
     if let Some(pkg) = &config.pkg {
         app = app.nest_service("/pkg", ServeDir::new(pkg));
@@ -330,6 +343,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     }
     app.layer(middleware::map_response(default_no_store))
         .layer(cors_layer())
+        .merge(strict_cors_routes)
         .with_state(state)
 }
 

@@ -65,6 +65,35 @@ pub async fn ticks(
     serve_ticks(&params, plan, &info)
 }
 
+/// `GET /sse/strict-cors`: ticks for a cross-origin client that sends only CORS-safelisted
+/// request headers. The answer allows the request's origin and nothing else: no credentials,
+/// no request headers, no exposed headers (this route is outside the server-wide CORS layer).
+pub async fn strict_cors_ticks(
+    Query(params): Query<TickParams>,
+    Extension(info): Extension<ConnInfo>,
+    headers: HeaderMap,
+) -> Response {
+    let plan = TickPlan::new(&params, &headers, DEFAULT_TICK_INTERVAL_MS);
+    let mut response = serve_ticks(&params, plan, &info);
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    }
+    response
+}
+
+/// `OPTIONS /sse/strict-cors`: every preflight is refused (403, no `Access-Control-*`
+/// headers), as by a server that allows no request headers at all. Recorded in the session's
+/// stats like any request, so a test can tell whether a client needed a preflight.
+pub async fn strict_cors_preflight() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "preflight refused (tidings-devserver)",
+    )
+        .into_response()
+}
+
 /// Parameters of `/sse/drop`.
 #[derive(Debug, Default, Deserialize)]
 pub struct DropParams {

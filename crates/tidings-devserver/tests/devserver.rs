@@ -172,6 +172,67 @@ async fn cors_preflight_responses_and_credentials() {
 }
 
 #[tokio::test]
+async fn strict_cors_refuses_preflights_and_allows_only_the_origin() {
+    let server = start().await;
+    let origin = "http://127.0.0.1:41234";
+    let ex = send(
+        &server,
+        "OPTIONS",
+        "/sse/strict-cors?session=strict",
+        &[
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "last-event-id"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(ex.status, StatusCode::FORBIDDEN);
+    for h in [
+        "access-control-allow-origin",
+        "access-control-allow-headers",
+        "access-control-allow-methods",
+        "access-control-allow-credentials",
+    ] {
+        assert!(ex.headers.get(h).is_none(), "preflight answer has {h}");
+    }
+    drop(ex);
+
+    let mut ex = send(
+        &server,
+        "GET",
+        "/sse/strict-cors?count=2&interval_ms=0&session=strict",
+        &[("Origin", origin), ("Accept", "text/event-stream")],
+        None,
+    )
+    .await;
+    assert_eq!(ex.status, StatusCode::OK);
+    assert_eq!(ex.header("content-type"), "text/event-stream");
+    assert_eq!(ex.header("access-control-allow-origin"), origin);
+    for h in [
+        "access-control-allow-credentials",
+        "access-control-expose-headers",
+        "access-control-allow-headers",
+    ] {
+        assert!(ex.headers.get(h).is_none(), "stream answer has {h}");
+    }
+    assert_eq!(
+        ex.text().await,
+        "id: 0\ndata: {\"n\":0}\n\nid: 1\ndata: {\"n\":1}\n\n"
+    );
+
+    let stats = stats(&server, "strict").await;
+    let methods: Vec<&str> = stats["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["OPTIONS", "GET"]);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn drop_after_cuts_then_finishes_cleanly() {
     let server = start().await;
     let path = "/sse/drop?after=2&count=5&session=d";

@@ -3,7 +3,7 @@
 //! The parser-only WebAssembly module of the `tidings` npm package: the sans-IO
 //! [`tidings_core::Parser`] behind the npm `createParser`, and nothing else, so an app that only
 //! parses does not download the client (fetch, EventSource, reconnects). The client is the
-//! other module, `tidings-web` with its `js-exports` feature.
+//! other module, `tidings-wasm`.
 //!
 //! Frames cross into JS in the batch format of [`tidings_core::batch`], one crossing per `feed`.
 //! Size rules for this crate: no `core::fmt` (no `format!`, `to_string()`, `Debug`, panicking

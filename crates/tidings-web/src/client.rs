@@ -134,6 +134,23 @@ pub enum Listen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListenerId(pub(crate) u32);
 
+impl ListenerId {
+    /// The id as a number, for bindings that hand it to another language (the npm package).
+    ///
+    /// ```
+    /// use tidings_web::ListenerId;
+    /// assert_eq!(ListenerId::from_u32(7).as_u32(), 7);
+    /// ```
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+
+    /// The id [`ListenerId::as_u32`] returned. An id that was never issued removes nothing.
+    pub fn from_u32(id: u32) -> ListenerId {
+        ListenerId(id)
+    }
+}
+
 /// Counters of a client's life so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Metrics {

@@ -131,7 +131,7 @@ fn push_parse_error(out: &mut String, error: &ParseError) {
 }
 
 /// Appends the `Display` text of a give-up reason (its words come from tidings-core).
-pub(crate) fn push_give_up_reason(out: &mut String, reason: &GiveUpReason) {
+fn push_give_up_reason(out: &mut String, reason: &GiveUpReason) {
     out.push_str(reason.message_prefix());
     if let GiveUpReason::Http { status } = reason {
         push_decimal(out, u64::from(*status));
@@ -139,6 +139,24 @@ pub(crate) fn push_give_up_reason(out: &mut String, reason: &GiveUpReason) {
 }
 
 impl ErrorKind {
+    /// For [`ErrorKind::GaveUp`], why the client gave up, in words; `None` for other kinds.
+    /// Built without `core::fmt`, like [`ClientError::message`].
+    ///
+    /// ```
+    /// use tidings_core::policy::GiveUpReason;
+    /// use tidings_web::ErrorKind;
+    /// assert_eq!(ErrorKind::GaveUp(GiveUpReason::MaxAttempts).reason_text().as_deref(), Some("too many attempts"));
+    /// assert_eq!(ErrorKind::Aborted.reason_text(), None);
+    /// ```
+    pub fn reason_text(&self) -> Option<String> {
+        let ErrorKind::GaveUp(reason) = self else {
+            return None;
+        };
+        let mut out = String::new();
+        push_give_up_reason(&mut out, reason);
+        Some(out)
+    }
+
     /// Appends the `Display` text.
     fn push_message(&self, out: &mut String) {
         match self {
@@ -206,8 +224,16 @@ impl ErrorKind {
 }
 
 impl ClientError {
-    /// The `Display` text, built without `core::fmt` (for the JS export).
-    pub(crate) fn message(&self) -> String {
+    /// The `Display` text, built without `core::fmt`: bindings whose binary must stay small
+    /// (the npm package's wasm module) use it instead of `to_string()`.
+    ///
+    /// ```
+    /// use tidings_web::{ClientError, ErrorKind};
+    /// let error = ClientError { kind: ErrorKind::IdleTimeout, will_retry: true, attempt: 2, delay_ms: Some(1500) };
+    /// assert_eq!(error.message(), "no data within the idle timeout (retry 2 in 1500 ms)");
+    /// assert_eq!(error.message(), error.to_string());
+    /// ```
+    pub fn message(&self) -> String {
         let mut out = String::new();
         self.kind.push_message(&mut out);
         if let (Some(delay), true) = (self.delay_ms, self.will_retry) {

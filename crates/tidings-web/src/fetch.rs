@@ -10,8 +10,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit,
-    Response,
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCache,
+    RequestInit, Response,
 };
 
 use crate::ErrorKind;
@@ -100,12 +100,13 @@ async fn build_request(
     request: &FetchRequest,
     signal: Option<&AbortSignal>,
 ) -> Result<Request, ErrorKind> {
+    // Only CORS-safelisted headers unless the caller asks for more: `Accept:
+    // text/event-stream` is safelisted, so a plain GET needs no preflight and works against a
+    // cross-origin server that allows no request headers. Caching is switched off with the
+    // request's cache mode, not a `Cache-Control` header (which would need a preflight).
     let headers = Headers::new().map_err(network_error)?;
     headers
         .set("Accept", "text/event-stream")
-        .map_err(network_error)?;
-    headers
-        .set("Cache-Control", "no-cache")
         .map_err(network_error)?;
     match &request.body {
         Some(Body::Json(_)) => set_header(&headers, "Content-Type", "application/json")?,
@@ -116,15 +117,19 @@ async fn build_request(
         set_header(&headers, name, value)?;
     }
     if let Some(callback) = &request.header_callback {
-        let produced = (callback.0)().await.map_err(|message| ErrorKind::Network {
-            message: ["header callback failed: ", &message].concat(),
+        let produced = (callback.0)().await.map_err(|message| {
+            // Pushed, not `concat()`: its generic join is 1 KB of wasm.
+            let mut text = String::from("header callback failed: ");
+            text.push_str(&message);
+            ErrorKind::Network { message: text }
         })?;
         for (name, value) in &produced {
             set_header(&headers, name, value)?;
         }
     }
-    // An unsafe ID is never sent (the parser already refuses IDs with NUL; CR/LF cannot occur
-    // in a parsed line, but an initial ID from the caller could carry them).
+    // `Last-Event-ID` is not safelisted: a cross-origin server must allow it (a preflight)
+    // for resuming to work. An unsafe ID is never sent (the parser already refuses IDs with
+    // NUL; CR/LF cannot occur in a parsed line, but an initial ID from the caller could).
     if let Some(id) = request
         .last_event_id
         .as_deref()
@@ -135,6 +140,7 @@ async fn build_request(
             .map_err(network_error)?;
     }
     let init = RequestInit::new();
+    init.set_cache(RequestCache::NoStore);
     init.set_method(&request.method);
     init.set_headers(&headers);
     init.set_signal(signal);
@@ -150,7 +156,14 @@ async fn build_request(
         Some(Body::Bytes(bytes)) => init.set_body(&Uint8Array::from(bytes.as_slice())),
         None => {}
     }
-    Request::new_with_str_and_init(&request.url, &init).map_err(network_error)
+    Request::new_with_str_and_init(&request.url, &init)
+        .or_else(|_| {
+            // Runtimes without cache modes (older Cloudflare workerd) throw on the `cache`
+            // field; they have no HTTP cache to skip either.
+            let _ = Reflect::delete_property(&init, &JsValue::from_str("cache"));
+            Request::new_with_str_and_init(&request.url, &init)
+        })
+        .map_err(network_error)
 }
 
 struct ReadChunk {
@@ -200,13 +213,12 @@ async fn read_error_body(response: &Response) -> String {
 fn response_head(response: &Response) -> ResponseHead {
     let headers = response.headers();
     let mut pairs = Vec::new();
-    if let Ok(Some(iter)) = js_sys::try_iter(&headers) {
-        for entry in iter.flatten() {
-            let entry: js_sys::Array = entry.unchecked_into();
-            if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
-            {
-                pairs.push((name, value));
-            }
+    // `Array.from` rather than js-sys's `try_iter`: one import instead of the iterator
+    // protocol's glue.
+    for entry in js_sys::Array::from(&headers).iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((name, value));
         }
     }
     ResponseHead {

@@ -10,13 +10,12 @@
 //! - Typed errors ([`ClientError`]) with the HTTP status, the start of the error body, and
 //!   whether/when the client will retry.
 //! - Every browser handle is released on close and on drop; [`live_handles`] counts them.
-//!
 //! - One connection for every tab of the app with [`ClientOptions::share`]: a leader tab holds
 //!   it (elected with Web Locks), the others get its events over `BroadcastChannel`, and a
 //!   handover resumes from the last event ID any tab has seen.
 //!
-//! With the default `js-exports` feature it also exports the `#[wasm_bindgen]` surface that the
-//! `tidings` npm package wraps; Rust users (e.g. Leptos apps) turn it off.
+//! A plain Rust library: the `#[wasm_bindgen]` surface of the `tidings` npm package lives in
+//! its own cdylib crate (`tidings-wasm`), so Rust users (e.g. Leptos apps) do not compile it.
 //!
 //! ```no_run
 //! use tidings_web::{Body, Client, ClientEvent, ClientOptions, Listen};
@@ -41,8 +40,6 @@ mod error;
 mod eventsource;
 mod fetch;
 mod handles;
-#[cfg(feature = "js-exports")]
-pub mod js;
 mod options;
 mod persist;
 mod share;

@@ -9,12 +9,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{js_error, set};
-use crate::error::push_give_up_reason;
-use crate::{
+use tidings_web::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
     Listen, ListenerId, Transport, live_handles,
 };
+
+use crate::{js_error, set};
 
 fn get(object: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(object, &JsValue::from_str(key))
@@ -45,13 +45,12 @@ fn header_pairs(value: &JsValue) -> Vec<(String, String)> {
     } else {
         Object::entries(value.unchecked_ref()).into()
     };
-    if let Ok(Some(iter)) = js_sys::try_iter(&entries) {
-        for entry in iter.flatten() {
-            let entry: Array = entry.unchecked_into();
-            if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
-            {
-                pairs.push((name, value));
-            }
+    // `Array.from` rather than js-sys's `try_iter`: one import instead of the iterator
+    // protocol's glue (a `Headers` and an array of pairs are both iterables of pairs).
+    for entry in Array::from(&entries).iter() {
+        let entry: Array = entry.unchecked_into();
+        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((name, value));
         }
     }
     pairs
@@ -72,8 +71,13 @@ fn header_callback(function: Function) -> HeaderCallback {
     })
 }
 
+/// The message of a JS exception: `Error.message`, or the thrown value when it is a string.
 fn describe(value: &JsValue) -> String {
-    crate::transport::js_error_message(value).unwrap_or_else(|| "error".to_owned())
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "error".to_owned())
 }
 
 fn policy_config(value: Option<JsValue>, base: PolicyConfig) -> PolicyConfig {
@@ -260,10 +264,10 @@ fn error_to_js(error: &ClientError) -> JsValue {
                     .map_or(JsValue::NULL, JsValue::from_str),
             );
         }
-        ErrorKind::GaveUp(reason) => {
-            let mut text = String::new();
-            push_give_up_reason(&mut text, reason);
-            set(&value, "reason", text);
+        ErrorKind::GaveUp(_) => {
+            if let Some(reason) = error.kind.reason_text() {
+                set(&value, "reason", reason);
+            }
         }
         ErrorKind::Stall {
             silence_ms,
@@ -375,14 +379,17 @@ impl JsClient {
                 ClientEvent::Comment(text) => callback.call1(null, &(*text).into()),
                 ClientEvent::Close => callback.call0(null),
                 ClientEvent::Role(role) => callback.call1(null, &role.as_str().into()),
+                // `ClientEvent` is non-exhaustive: a kind added later reaches JS once it has
+                // a `kind` name here.
+                _ => Ok(JsValue::UNDEFINED),
             };
         });
-        id.0
+        id.as_u32()
     }
 
     /// Removes a listener by id.
     pub fn off(&self, id: u32) -> bool {
-        self.client.off(ListenerId(id))
+        self.client.off(ListenerId::from_u32(id))
     }
 
     /// Closes the stream and releases every browser handle.
