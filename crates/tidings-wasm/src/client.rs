@@ -226,14 +226,14 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
 }
 
 /// `share: true` or `share: { key }` (tab sharing); `false`/absent: none.
-fn share_option(js: &JsValue) -> Option<crate::Share> {
+fn share_option(js: &JsValue) -> Option<tidings_web::Share> {
     let share = get(js, "share")?;
     if let Some(on) = share.as_bool() {
-        return on.then_some(crate::Share::Auto);
+        return on.then_some(tidings_web::Share::Auto);
     }
     Some(match get_string(&share, "key") {
-        Some(key) => crate::Share::Key(key),
-        None => crate::Share::Auto,
+        Some(key) => tidings_web::Share::Key(key),
+        None => tidings_web::Share::Auto,
     })
 }
 
@@ -309,7 +309,7 @@ impl JsClient {
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
         let options = client_options(url, &options);
-        if let Err(kind) = crate::share_key(&options) {
+        if let Err(kind) = tidings_web::share_key(&options) {
             let error = ClientError {
                 kind,
                 will_retry: false,
