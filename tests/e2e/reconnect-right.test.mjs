@@ -127,8 +127,10 @@ test('a killed and restarted upstream behind a proxy: the stall is noticed, ever
   assert.deepEqual(state.ids, expected, 'every event once, in order');
   const stall = state.errors.find((e) => e.kind === 'stall');
   assert.equal(stall.willRetry, true);
-  assert.equal(stall.limit, 500);
-  assert.ok(stall.silence >= 500 && stall.silence < 3_000, `silence ${stall.silence}`);
+  // The learned limit: 3 x the longest gap between ticks, raised to the 500 ms floor (a loaded
+  // machine stretches some 100 ms gaps, so it can exceed the floor), below the 5 s ceiling.
+  assert.ok(stall.limit >= 500 && stall.limit < 5_000, `limit ${stall.limit}`);
+  assert.ok(stall.silence >= stall.limit && stall.silence < stall.limit + 3_000, `silence ${stall.silence}`);
   // The restarted server saw the resume.
   const seen = await stats(`http://127.0.0.1:${target.port}`, s);
   assert.match(seen.requests[0].last_event_id ?? '', /^\d+$/);
