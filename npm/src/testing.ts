@@ -106,6 +106,10 @@ export function createFakeStream<T = string>(url: string, options: ConnectOption
     get metrics() {
       return { ...metrics };
     },
+    // A fake stream shares with nobody.
+    get role() {
+      return 'solo' as const;
+    },
     on(type: string, listener: (...args: never[]) => void) {
       let set = listeners.get(type);
       if (!set) listeners.set(type, (set = new Set()));
