@@ -44,10 +44,15 @@
 //! leader.handle_timeout(config.claim_window_ms);
 //! assert!(matches!(leader.poll_command(), Some(Command::Role(_))));
 //! assert_eq!(leader.poll_command(), Some(Command::Connect { last_event_id: None }));
-//! // The leader's connection delivers an event: it is stamped and broadcast.
+//! // The leader's connection delivers an event: it is stamped and broadcast (after the
+//! // heartbeat that announces where the leader's numbering starts).
 //! leader.handle_own_event("message", "hello", "1");
-//! let wire = leader.poll_transmit().unwrap();
-//! follower.handle_message(10, wire.clone());
+//! let mut wire = None;
+//! while let Some(next) = leader.poll_transmit() {
+//!     follower.handle_message(10, next.clone());
+//!     wire = Some(next);
+//! }
+//! let wire = wire.unwrap();
 //! let Some(Delivery::Event(event)) = follower.poll_delivery() else { panic!() };
 //! assert_eq!((event.seq, event.data.as_str(), event.id.as_str()), (1, "hello", "1"));
 //! // The same message again (a duplicate) is dropped.

@@ -134,6 +134,10 @@ pub fn share_key(options: &ClientOptions) -> Result<Option<String>, ErrorKind> {
 }
 
 fn absolute_url(url: &str) -> String {
+    if cfg!(not(target_arch = "wasm32")) {
+        // No page to resolve against (native builds, doc tests).
+        return url.to_owned();
+    }
     let base = js_sys::Reflect::get(&js_sys::global(), &"location".into())
         .ok()
         .and_then(|location| js_sys::Reflect::get(&location, &"href".into()).ok())
