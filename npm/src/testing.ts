@@ -169,6 +169,10 @@ export function createFakeStream<M = Uniform<string>>(url: string, options: AnyC
     get metrics() {
       return { ...metrics };
     },
+    // A fake stream shares with nobody.
+    get role() {
+      return 'solo' as const;
+    },
     on(type: string, listener: (...args: never[]) => void) {
       let set = listeners.get(type);
       if (!set) listeners.set(type, (set = new Set()));

@@ -70,7 +70,7 @@ function assertContiguous(ids, what) {
 
 /** Waits until every tab has received event `id`. */
 async function allReach(tabs, id, ms = 10_000) {
-  await until(async () => (await Promise.all(tabs.map((t) => t.read()))).every((r) => r.ids.includes(id)), ms, `every tab at id ${id}`);
+  await until(async () => (await Promise.all(tabs.map((t) => t.read()))).every((r) => r.ids.length > 0 && r.ids.at(-1) >= id), ms, `every tab at id ${id}`);
 }
 
 describe('share: one connection for every tab', () => {
@@ -115,8 +115,11 @@ describe('share: one connection for every tab', () => {
       const rest = tabs.filter((_, i) => i !== first);
       const next = await oneLeader(rest, 3_000);
       assert.ok(Date.now() - closedAt < 3_000, 'a new leader within 3 s');
-      await until(async () => (await openCount(s)) === 1, 5_000, 'one connection again');
-      const seen = await stats(server.url, s);
+      // The old connection closes and the new leader's opens: two in all, one open.
+      const seen = await until(async () => {
+        const st = await stats(server.url, s);
+        return st.total >= 2 && st.open === 1 && st;
+      }, 5_000, 'one connection again');
       assert.equal(seen.total, 2, 'the old connection and the new leader\'s');
       // The new leader resumed from the last event ID any tab had seen.
       const resumedFrom = Number(seen.requests[1].last_event_id);
@@ -135,19 +138,29 @@ describe('share: one connection for every tab', () => {
     const first = await oneLeader(tabs);
     await until(async () => (await openCount(s)) === 1, 5_000, 'one connection');
     await allReach(tabs, Math.max(...(await tabs[first].read()).ids) + 3);
+    // Headless Chromium 156 accepts `frozen` but keeps running the page (no `freeze` event
+    // either; measured), so the page is also stopped in the debugger: a page frozen without
+    // notice, which keeps its lock and its connection. The followers notice the leader's
+    // silence (3-4 s) and take the lock over; a `freeze` event, where the browser sends one,
+    // hands over at once instead.
     const cdp = await context.newCDPSession(tabs[first].page);
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.pause');
     const rest = tabs.filter((_, i) => i !== first);
-    await oneLeader(rest, 3_000);
-    await until(async () => (await openCount(s)) === 1, 5_000, 'one connection after the takeover');
-    await sleep(300);
+    await oneLeader(rest, 8_000);
+    const next = rest[(await roles(rest)).indexOf('leader')];
+    await allReach(rest, Math.max(...(await next.read()).ids) + 5);
+    await cdp.send('Debugger.resume');
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
     const old = await until(async () => {
       const st = await tabs[first].read();
       return st.role === 'follower' && st;
-    }, 3_000, 'the old leader follows');
+    }, 5_000, 'the old leader follows');
     assert.deepEqual(old.roles.slice(-2), ['leader', 'follower']);
-    assert.equal(await openCount(s), 1);
+    // It dropped the connection it kept while frozen.
+    await until(async () => (await openCount(s)) === 1, 5_000, 'one connection after the resume');
+    assert.equal((await roles(tabs)).filter((r) => r === 'leader').length, 1);
     const at = Math.max(...(await rest[0].read()).ids);
     await allReach(tabs, at + 10);
     for (const [i, t] of tabs.entries()) assertContiguous((await t.read()).ids, `tab ${i}`);

@@ -44,10 +44,15 @@
 //! leader.handle_timeout(config.claim_window_ms);
 //! assert!(matches!(leader.poll_command(), Some(Command::Role(_))));
 //! assert_eq!(leader.poll_command(), Some(Command::Connect { last_event_id: None }));
-//! // The leader's connection delivers an event: it is stamped and broadcast.
+//! // The leader's connection delivers an event: it is stamped and broadcast (after the
+//! // heartbeat that announces where the leader's numbering starts).
 //! leader.handle_own_event("message", "hello", "1");
-//! let wire = leader.poll_transmit().unwrap();
-//! follower.handle_message(10, wire.clone());
+//! let mut wire = None;
+//! while let Some(next) = leader.poll_transmit() {
+//!     follower.handle_message(10, next.clone());
+//!     wire = Some(next);
+//! }
+//! let wire = wire.unwrap();
 //! let Some(Delivery::Event(event)) = follower.poll_delivery() else { panic!() };
 //! assert_eq!((event.seq, event.data.as_str(), event.id.as_str()), (1, "hello", "1"));
 //! // The same message again (a duplicate) is dropped.
@@ -90,6 +95,13 @@ pub struct ShareConfig {
     pub resync_timeout_ms: u64,
     /// Events a tab holds back while waiting for missing ones; more are a gap. Default `1_024`.
     pub max_pending: usize,
+    /// A streaming leader says it is alive this often ([`Wire::Heartbeat`]). Default `1_000` ms.
+    pub heartbeat_ms: u64,
+    /// A follower that hears nothing from the leader for this long (plus up to 1 s of per-tab
+    /// spread, so followers do not all act at once) takes the lock over ([`Command::Steal`]):
+    /// a frozen page keeps its lock, and not every browser says it freezes. Not if its own
+    /// timer fired that much late: then this tab was the one suspended. Default `3_000` ms.
+    pub leader_timeout_ms: u64,
 }
 
 impl Default for ShareConfig {
@@ -99,6 +111,8 @@ impl Default for ShareConfig {
             history: 256,
             resync_timeout_ms: 1_000,
             max_pending: 1_024,
+            heartbeat_ms: 1_000,
+            leader_timeout_ms: 3_000,
         }
     }
 }
@@ -114,6 +128,12 @@ impl ShareConfig {
     #[must_use]
     pub const fn with_history(mut self, events: usize) -> Self {
         self.history = events;
+        self
+    }
+    /// Sets [`leader_timeout_ms`](Self::leader_timeout_ms).
+    #[must_use]
+    pub const fn with_leader_timeout_ms(mut self, ms: u64) -> Self {
+        self.leader_timeout_ms = ms;
         self
     }
     /// Sets [`resync_timeout_ms`](Self::resync_timeout_ms).
@@ -180,6 +200,8 @@ pub enum Wire {
         seq: u64,
         /// The event ID at that position.
         last_id: String,
+        /// The `after` of the [`Wire::Resync`] this answers.
+        answers: Option<u64>,
     },
     /// A tab's answer to a [`Wire::Claim`] from behind it, when its history does not reach back
     /// to the claimant's position: the claimant resumes from here instead.
@@ -187,6 +209,16 @@ pub enum Wire {
         /// The claim's leadership.
         epoch: Epoch,
         /// The answering tab's position.
+        seq: u64,
+        /// The event ID at that position.
+        last_id: String,
+    },
+    /// The leader is alive and at `seq` (a follower behind it asks for the rest). Also sent
+    /// when a leader starts streaming: the base of its numbering.
+    Heartbeat {
+        /// The leader's leadership.
+        epoch: Epoch,
+        /// The leader's position.
         seq: u64,
         /// The event ID at that position.
         last_id: String,
@@ -242,6 +274,9 @@ pub enum Command {
     Disconnect,
     /// Drop the connection, release the lock and queue for it again: a newer leader exists.
     StepDown,
+    /// The leader went silent: take the lock over (Web Locks `steal: true`), then call
+    /// [`Tab::handle_lock_acquired`] as for any grant.
+    Steal,
 }
 
 /// Where a leader is.
@@ -280,6 +315,20 @@ pub struct Tab {
     pending: VecDeque<SharedEvent>,
     /// When an outstanding [`Wire::Resync`] is given up on.
     resync_deadline: Option<u64>,
+    /// The `after` of that [`Wire::Resync`], to recognise the leader's answer.
+    resync_after: Option<u64>,
+    /// A follower's last sign of life from the leader (or when it started listening): the
+    /// origin of [`ShareConfig::leader_timeout_ms`]. `None` while leading or away.
+    last_heard: Option<u64>,
+    /// Between [`Tab::handle_resume`] and [`Tab::handle_release`]: the page runs, so it may
+    /// judge the leader's silence.
+    present: bool,
+    /// While claiming: the furthest position a tab ahead reported without replaying.
+    ahead: Option<(u64, String)>,
+    /// The [`Wire::Resync`] asked of this tab while it was claiming, answered once it streams.
+    deferred_resync: Option<Option<u64>>,
+    /// When a streaming leader sends its next [`Wire::Heartbeat`].
+    next_heartbeat: Option<u64>,
     transmit: VecDeque<Wire>,
     deliveries: VecDeque<Delivery>,
     commands: VecDeque<Command>,
@@ -301,6 +350,12 @@ impl Tab {
             history: VecDeque::new(),
             pending: VecDeque::new(),
             resync_deadline: None,
+            resync_after: None,
+            last_heard: None,
+            present: false,
+            deferred_resync: None,
+            ahead: None,
+            next_heartbeat: None,
             transmit: VecDeque::new(),
             deliveries: VecDeque::new(),
             commands: VecDeque::new(),
@@ -315,10 +370,13 @@ impl Tab {
         if self.lead != Lead::No {
             return;
         }
+        self.present = true;
+        self.last_heard = Some(now);
         self.transmit.push_back(Wire::Resync {
             after: self.has_position.then_some(self.seq),
         });
         if self.has_position {
+            self.resync_after = Some(self.seq);
             self.resync_deadline = Some(now.saturating_add(self.config.resync_timeout_ms));
         }
     }
@@ -342,6 +400,9 @@ impl Tab {
             self.pending.clear();
         }
         self.resync_deadline = None;
+        self.last_heard = None;
+        self.deferred_resync = None;
+        self.ahead = None;
         self.lead = Lead::Claiming {
             until: now.saturating_add(self.config.claim_window_ms),
         };
@@ -353,13 +414,33 @@ impl Tab {
         self.commands.push_back(Command::Role(Role::Leader));
     }
 
-    /// The driver gave up leadership (page frozen or hidden for good, tab closing): stop
-    /// numbering events. [`Command::Disconnect`] if this tab was leading.
-    pub fn handle_release(&mut self) {
+    /// The lock was taken from this tab (another tab stole it, e.g. while this page was frozen
+    /// without notice): stop leading, [`Command::StepDown`] to queue again.
+    pub fn handle_lock_lost(&mut self, now: u64) {
         if self.lead == Lead::No {
             return;
         }
         self.lead = Lead::No;
+        self.next_heartbeat = None;
+        if self.present {
+            self.last_heard = Some(now);
+        }
+        self.commands.push_back(Command::StepDown);
+        self.commands.push_back(Command::Role(Role::Follower));
+        self.transmit.push_back(Wire::Resync { after: None });
+    }
+
+    /// The driver gave up leadership (page frozen or hidden for good, tab closing): stop
+    /// numbering events. [`Command::Disconnect`] if this tab was leading.
+    pub fn handle_release(&mut self) {
+        // Away (or leaving): no watching the leader until `handle_resume`.
+        self.present = false;
+        self.last_heard = None;
+        if self.lead == Lead::No {
+            return;
+        }
+        self.lead = Lead::No;
+        self.next_heartbeat = None;
         self.commands.push_back(Command::Disconnect);
         self.commands.push_back(Command::Role(Role::Follower));
     }
@@ -393,6 +474,25 @@ impl Tab {
 
     /// A message from another tab arrived.
     pub fn handle_message(&mut self, now: u64, wire: Wire) {
+        let from_leader = match &wire {
+            Wire::Claim { epoch, .. }
+            | Wire::Event { epoch, .. }
+            | Wire::Position { epoch, .. }
+            | Wire::Heartbeat { epoch, .. }
+            | Wire::Notice { epoch, .. } => Some(*epoch),
+            _ => None,
+        };
+        self.handle_wire(now, wire);
+        if self.present
+            && self.lead == Lead::No
+            && from_leader.is_some()
+            && from_leader == self.epoch
+        {
+            self.last_heard = Some(now);
+        }
+    }
+
+    fn handle_wire(&mut self, now: u64, wire: Wire) {
         match wire {
             Wire::Claim {
                 epoch,
@@ -427,7 +527,9 @@ impl Tab {
                 }
             }
             Wire::Replay { epoch, events } => {
-                if self.adopt(epoch) {
+                // Replays answer someone else's gap: old events, no place for a tab that has
+                // no position yet to start from.
+                if self.adopt(epoch) && self.has_position {
                     for event in events {
                         self.accept(now, event);
                     }
@@ -438,22 +540,43 @@ impl Tab {
                 epoch,
                 seq,
                 last_id,
+                answers,
             } => {
-                if !self.adopt(epoch) {
+                if !self.adopt(epoch) || self.lead != Lead::No {
                     return;
                 }
-                if self.lead != Lead::No {
-                    return;
-                }
-                if !self.has_position || seq < self.seq {
-                    // Joined, or the leader numbers from behind us (it started without a
-                    // position while every tab that had one was away): follow its numbering.
+                // Only the answer to this tab's own question means "cannot replay": answers to
+                // other tabs (a join, another gap) say nothing about ours.
+                let ours = self.resync_deadline.is_some() && answers == self.resync_after;
+                if !self.has_position {
                     self.set_position(seq, last_id);
-                } else if self.resync_deadline.is_some() && seq > self.seq {
-                    // The leader cannot replay what we missed.
+                } else if ours && seq > self.seq {
                     self.give_up_gap(seq, last_id);
-                } else if self.resync_deadline.is_some() {
+                } else if ours {
                     self.resync_deadline = None;
+                }
+            }
+            Wire::Heartbeat {
+                epoch,
+                seq,
+                last_id,
+            } => {
+                if !self.adopt(epoch) || self.lead != Lead::No {
+                    return;
+                }
+                if !self.has_position || (seq < self.seq && !self.same_numbering(seq, &last_id)) {
+                    // Joined, or the leader numbers differently (it started without a
+                    // position while every tab that had one was away): follow its numbering.
+                    self.pending.clear();
+                    self.resync_deadline = None;
+                    self.set_position(seq, last_id);
+                } else if seq > self.seq && self.resync_deadline.is_none() {
+                    // Events went missing without a later one showing the gap.
+                    self.transmit.push_back(Wire::Resync {
+                        after: Some(self.seq),
+                    });
+                    self.resync_after = Some(self.seq);
+                    self.resync_deadline = Some(now.saturating_add(self.config.resync_timeout_ms));
                 }
             }
             Wire::Ahead {
@@ -461,15 +584,12 @@ impl Tab {
                 seq,
                 last_id,
             } => {
-                // A tab ahead of us that cannot replay: resume from its position.
+                // A tab ahead of us that cannot replay: unless another tab replays what we lack
+                // before the claim window ends, resume from the furthest such position.
                 if let (Lead::Claiming { .. }, true) = (self.lead, Some(epoch) == self.epoch)
-                    && seq > self.seq
+                    && self.ahead.as_ref().is_none_or(|(best, _)| seq > *best)
                 {
-                    if self.fresh_claim {
-                        self.set_position(seq, last_id);
-                    } else {
-                        self.give_up_gap(seq, last_id);
-                    }
+                    self.ahead = Some((seq, last_id));
                 }
             }
             Wire::Notice { epoch, body } => {
@@ -486,10 +606,54 @@ impl Tab {
         if let Lead::Claiming { until } = self.lead
             && now >= until
         {
+            if let Some((seq, last_id)) = self.ahead.take()
+                && seq > self.seq
+            {
+                if self.fresh_claim {
+                    self.set_position(seq, last_id);
+                } else {
+                    self.give_up_gap(seq, last_id);
+                }
+            }
             self.lead = Lead::Streaming;
+            self.next_heartbeat = Some(now.saturating_add(self.config.heartbeat_ms));
+            if let Some(epoch) = self.epoch {
+                // Where this leader's numbering starts: a tab that missed the claim (it was
+                // away) checks it against its own history.
+                self.transmit.push_back(Wire::Heartbeat {
+                    epoch,
+                    seq: self.seq,
+                    last_id: self.last_id.clone(),
+                });
+            }
+            if let Some(Some(after)) = self.deferred_resync.take() {
+                self.answer_resync(Some(after));
+            }
             self.commands.push_back(Command::Connect {
                 last_event_id: (!self.last_id.is_empty()).then(|| self.last_id.clone()),
             });
+        }
+        if let (Lead::Streaming, Some(at), Some(epoch)) =
+            (self.lead, self.next_heartbeat, self.epoch)
+            && now >= at
+        {
+            self.next_heartbeat = Some(now.saturating_add(self.config.heartbeat_ms.max(1)));
+            self.transmit.push_back(Wire::Heartbeat {
+                epoch,
+                seq: self.seq,
+                last_id: self.last_id.clone(),
+            });
+        }
+        if let Some(deadline) = self.silence_deadline()
+            && now >= deadline
+        {
+            // Fired far too late: this tab's own timers were suspended (a frozen or throttled
+            // page), so the silence says nothing about the leader. Listen afresh instead.
+            let late = now - deadline;
+            self.last_heard = Some(now);
+            if late <= self.config.leader_timeout_ms {
+                self.commands.push_back(Command::Steal);
+            }
         }
         if self.resync_deadline.is_some_and(|at| now >= at) {
             let (seq, id) = match self.pending.front() {
@@ -521,12 +685,13 @@ impl Tab {
     pub fn poll_timeout(&self) -> Option<u64> {
         let claim = match self.lead {
             Lead::Claiming { until } => Some(until),
-            _ => None,
+            Lead::Streaming => self.next_heartbeat,
+            Lead::No => None,
         };
-        match (claim, self.resync_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [claim, self.resync_deadline, self.silence_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ----- observable state -----
@@ -567,6 +732,32 @@ impl Tab {
 
     // ----- internals -----
 
+    /// Whether a leader at `seq` / `last_id` numbers events as this tab does: true when this
+    /// tab's history has that ID at that position, or does not reach back that far. A leader
+    /// with no position at all numbers from scratch.
+    fn same_numbering(&self, seq: u64, last_id: &str) -> bool {
+        if seq == 0 {
+            return self.seq == 0;
+        }
+        match self.history.iter().find(|e| e.seq == seq) {
+            Some(event) => event.id == last_id,
+            None => true,
+        }
+    }
+
+    /// When a listening follower gives up on a silent leader.
+    fn silence_deadline(&self) -> Option<u64> {
+        if self.lead != Lead::No || !self.present {
+            return None;
+        }
+        let spread = u64::from(self.id % 1_000);
+        self.last_heard.map(|heard| {
+            heard
+                .saturating_add(self.config.leader_timeout_ms)
+                .saturating_add(spread)
+        })
+    }
+
     /// Takes in a leader-scoped message's epoch: `false` when it is stale. A newer epoch makes
     /// a leading tab step down.
     fn adopt(&mut self, epoch: Epoch) -> bool {
@@ -577,8 +768,11 @@ impl Tab {
                 self.epoch = Some(epoch);
                 if self.lead != Lead::No {
                     self.lead = Lead::No;
+                    self.next_heartbeat = None;
                     self.commands.push_back(Command::StepDown);
                     self.commands.push_back(Command::Role(Role::Follower));
+                    // Learn where the new leader stands (and its status, from the driver).
+                    self.transmit.push_back(Wire::Resync { after: None });
                 }
                 true
             }
@@ -624,6 +818,7 @@ impl Tab {
             self.transmit.push_back(Wire::Resync {
                 after: Some(self.seq),
             });
+            self.resync_after = Some(self.seq);
             self.resync_deadline = Some(now.saturating_add(self.config.resync_timeout_ms));
         }
     }
@@ -676,10 +871,21 @@ impl Tab {
 
     fn answer_resync(&mut self, after: Option<u64>) {
         let Some(epoch) = self.epoch else { return };
-        // A claimant's position is not final until its claim window ends (tabs ahead may
-        // still replay to it): it answers nothing, and the asker's timeout covers the wait.
-        if self.lead != Lead::Streaming {
-            return;
+        match self.lead {
+            Lead::No => return,
+            Lead::Claiming { .. } => {
+                // A claimant's position is not final until its claim window ends (tabs ahead
+                // may still replay to it): it answers when it starts streaming. One answer
+                // from the furthest-back position serves every asker (they drop duplicates).
+                let merged = match (self.deferred_resync, after) {
+                    (None, after) => after,
+                    (Some(Some(a)), Some(b)) => Some(a.min(b)),
+                    (Some(_), _) => None,
+                };
+                self.deferred_resync = Some(merged);
+                return;
+            }
+            Lead::Streaming => {}
         }
         let events = match after {
             Some(after) if after < self.seq => self.history_after(after),
@@ -690,6 +896,7 @@ impl Tab {
                 epoch,
                 seq: self.seq,
                 last_id: self.last_id.clone(),
+                answers: after,
             });
         } else {
             self.transmit.push_back(Wire::Replay { epoch, events });

@@ -415,3 +415,38 @@ async fn http_error_is_reported_and_stops() {
     sleep(300).await;
     assert_eq!(stats(&session).await.total, 1, "4xx stops");
 }
+
+#[wasm_bindgen_test]
+async fn shared_hooks_hold_one_connection_and_see_the_same_events() {
+    // Two components with `share` in one page elect a leader over the same Web Lock and
+    // BroadcastChannel as two tabs do (tests/e2e/share.test.mjs has the cross-tab cases).
+    let session = session("share");
+    let src = url(&format!("/sse/ticks?interval_ms=20&session={session}"));
+    let options = || {
+        UseSseOptions::new()
+            .share(tidings_web::Share::Auto)
+            .history(500)
+    };
+    let (a, _a) = mount("share-a", {
+        let src = src.clone();
+        move || feed(use_sse_with_options(src, options()))
+    });
+    let (b, _b) = mount("share-b", move || {
+        feed(use_sse_with_options(src, options()))
+    });
+    wait_until("both receive", || {
+        texts(&a, "li").len() >= 8 && texts(&b, "li").len() >= 8
+    })
+    .await;
+    let stats = stats(&session).await;
+    assert_eq!((stats.open, stats.total), (1, 1), "{stats:?}");
+    for div in [&a, &b] {
+        let ids: Vec<u64> = texts(div, "li")
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
+    }
+    assert_eq!(text(&a, ".status"), "open");
+    assert_eq!(text(&b, ".status"), "open");
+}

@@ -51,6 +51,7 @@ pub(crate) fn supported() -> bool {
 type Closures = (
     Tracked<Closure<dyn FnMut(JsValue) -> JsValue>>,
     Tracked<Closure<dyn FnMut(JsValue)>>,
+    Tracked<Closure<dyn FnMut(JsValue)>>,
 );
 
 /// A queued or held lock. Dropping it releases the lock (or leaves the queue).
@@ -59,15 +60,26 @@ pub(crate) struct LockRequest {
     abort: web_sys::AbortController,
     /// `resolve` of the promise that holds the lock, once granted.
     release: Rc<RefCell<Option<Function>>>,
+    /// Set when we let go, so a rejection afterwards is not mistaken for a steal.
+    dropped: Rc<std::cell::Cell<bool>>,
 }
 
 impl LockRequest {
-    /// Queues for the exclusive lock `name`; `on_granted` runs when this tab gets it (not if the
-    /// request was dropped before).
-    pub(crate) fn new(name: &str, on_granted: impl FnOnce() + 'static) -> Option<LockRequest> {
+    /// Queues for the exclusive lock `name` (or, with `steal`, takes it from its holder at
+    /// once); `on_granted` runs when this tab gets it (not if the request was dropped before),
+    /// `on_lost` when another tab steals it from us.
+    pub(crate) fn new(
+        name: &str,
+        steal: bool,
+        on_granted: impl FnOnce() + 'static,
+        on_lost: impl FnOnce() + 'static,
+    ) -> Option<LockRequest> {
         let locks = lock_manager()?;
         let abort = web_sys::AbortController::new().ok()?;
         let release: Rc<RefCell<Option<Function>>> = Rc::default();
+        let dropped: Rc<std::cell::Cell<bool>> = Rc::default();
+        let granted_flag: Rc<std::cell::Cell<bool>> = Rc::default();
+        let was_granted = granted_flag.clone();
         let closures: Rc<RefCell<Option<Closures>>> = Rc::default();
         let mut on_granted = Some(on_granted);
         let slot = release.clone();
@@ -77,6 +89,7 @@ impl LockRequest {
                 // Dropped between the grant and this callback: give it back at once.
                 return Promise::resolve(&JsValue::UNDEFINED).into();
             }
+            was_granted.set(true);
             let mut resolve = None;
             let held = Promise::new(&mut |res, _rej| resolve = Some(res));
             *slot.borrow_mut() = resolve;
@@ -87,29 +100,50 @@ impl LockRequest {
             held.into()
         });
         let options = Object::new();
-        let _ = Reflect::set(&options, &"signal".into(), &abort.signal());
+        if steal {
+            // `steal` and `signal` cannot be combined; a steal is granted at once anyway.
+            let _ = Reflect::set(&options, &"steal".into(), &JsValue::TRUE);
+        } else {
+            let _ = Reflect::set(&options, &"signal".into(), &abort.signal());
+        }
         let promise = locks
             .request_with_options(name, &options, granted.as_ref().unchecked_ref())
             .ok()?;
-        let keep = closures.clone();
         // Settled (released, or aborted while queued: an AbortError we expect): the browser
         // will not call us again.
-        let settled = Closure::<dyn FnMut(JsValue)>::new(move |_| defer_drop(keep.take()));
-        let _ = promise.then2(&settled, &settled);
+        let keep = closures.clone();
+        let released = Closure::<dyn FnMut(JsValue)>::new(move |_| defer_drop(keep.take()));
+        let keep = closures.clone();
+        let ours = dropped.clone();
+        let mut on_lost = Some(on_lost);
+        let rejected = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            // Rejected while held and not by us: another tab stole the lock.
+            if granted_flag.get()
+                && !ours.get()
+                && let Some(callback) = on_lost.take()
+            {
+                callback();
+            }
+            defer_drop(keep.take());
+        });
+        let _ = promise.then2(&released, &rejected);
         *closures.borrow_mut() = Some((
             Tracked::new(HandleKind::Closure, granted),
-            Tracked::new(HandleKind::Closure, settled),
+            Tracked::new(HandleKind::Closure, released),
+            Tracked::new(HandleKind::Closure, rejected),
         ));
         Some(LockRequest {
             _count: Tracked::new(HandleKind::Lock, ()),
             abort,
             release,
+            dropped,
         })
     }
 }
 
 impl Drop for LockRequest {
     fn drop(&mut self) {
+        self.dropped.set(true);
         // Aborting a granted request does nothing, so always do both.
         self.abort.abort();
         if let Some(resolve) = self.release.borrow_mut().take() {

@@ -134,6 +134,10 @@ pub fn share_key(options: &ClientOptions) -> Result<Option<String>, ErrorKind> {
 }
 
 fn absolute_url(url: &str) -> String {
+    if cfg!(not(target_arch = "wasm32")) {
+        // No page to resolve against (native builds, doc tests).
+        return url.to_owned();
+    }
     let base = js_sys::Reflect::get(&js_sys::global(), &"location".into())
         .ok()
         .and_then(|location| js_sys::Reflect::get(&location, &"href".into()).ok())
@@ -233,7 +237,7 @@ pub(crate) fn attach(shared: &Rc<Shared>) {
     }
     *shared.share.borrow_mut() = Some(Coordinator {
         tab,
-        lock: request_lock(shared, &name),
+        lock: request_lock(shared, &name, false),
         name,
         channel: Tracked::new(HandleKind::Channel, channel),
         _on_message: Tracked::new(HandleKind::Closure, on_message),
@@ -254,16 +258,29 @@ pub(crate) fn detach(shared: &Rc<Shared>) {
     defer_drop(coordinator);
 }
 
-fn request_lock(shared: &Rc<Shared>, name: &str) -> Option<LockRequest> {
-    let weak = Rc::downgrade(shared);
-    LockRequest::new(name, move || {
-        if let Some(shared) = weak.upgrade() {
-            if let Some(co) = shared.share.borrow_mut().as_mut() {
-                co.tab.handle_lock_acquired(now_ms());
+fn request_lock(shared: &Rc<Shared>, name: &str, steal: bool) -> Option<LockRequest> {
+    let granted = Rc::downgrade(shared);
+    let lost = Rc::downgrade(shared);
+    LockRequest::new(
+        name,
+        steal,
+        move || {
+            if let Some(shared) = granted.upgrade() {
+                if let Some(co) = shared.share.borrow_mut().as_mut() {
+                    co.tab.handle_lock_acquired(now_ms());
+                }
+                drive(&shared);
             }
-            drive(&shared);
-        }
-    })
+        },
+        move || {
+            if let Some(shared) = lost.upgrade() {
+                if let Some(co) = shared.share.borrow_mut().as_mut() {
+                    co.tab.handle_lock_lost(now_ms());
+                }
+                drive(&shared);
+            }
+        },
+    )
 }
 
 fn lifecycle_listeners(shared: &Rc<Shared>) -> Vec<Tracked<EventListener>> {
@@ -321,7 +338,7 @@ fn come_back(shared: &Rc<Shared>) {
     }
     let name = shared.share.borrow().as_ref().map(|co| co.name.clone());
     if let Some(name) = name {
-        let lock = request_lock(shared, &name);
+        let lock = request_lock(shared, &name, false);
         if let Some(co) = shared.share.borrow_mut().as_mut() {
             co.lock = lock;
         }
@@ -330,13 +347,14 @@ fn come_back(shared: &Rc<Shared>) {
 }
 
 fn on_wire(shared: &Rc<Shared>, wire: tidings_core::share::Wire) {
-    let joined = matches!(wire, tidings_core::share::Wire::Resync { after: None });
+    // A tab that joined, came back or stepped down: tell it the status too (it only hears
+    // changes otherwise).
+    let joined = matches!(wire, tidings_core::share::Wire::Resync { .. });
     {
         let mut share = shared.share.borrow_mut();
         let Some(co) = share.as_mut() else { return };
         co.tab.handle_message(now_ms(), wire);
         if joined && co.tab.is_streaming() {
-            // A new tab: tell it the current status too (it only hears changes otherwise).
             let status = shared.state.borrow().status;
             co.tab.handle_own_notice(&status_notice(status));
         }
@@ -435,20 +453,27 @@ fn run_command(shared: &Rc<Shared>, command: Command) {
         Command::Disconnect => hold(shared),
         Command::StepDown => {
             hold(shared);
-            let name = shared.share.borrow().as_ref().map(|co| co.name.clone());
-            if let Some(name) = name {
-                if let Some(co) = shared.share.borrow_mut().as_mut() {
-                    co.lock = None;
-                }
-                let lock = request_lock(shared, &name);
-                if let Some(co) = shared.share.borrow_mut().as_mut()
-                    && !co.away
-                {
-                    co.lock = lock;
-                }
-            }
+            requeue(shared, false);
         }
+        // The leader went silent (frozen without a `freeze` event, or crashed while keeping
+        // its lock): take the lock; the protocol's fencing makes the old holder step down.
+        Command::Steal => requeue(shared, true),
         _ => {}
+    }
+}
+
+/// Gives up the current lock request and makes a new one (stealing the lock with `steal`).
+fn requeue(shared: &Rc<Shared>, steal: bool) {
+    let name = match shared.share.borrow_mut().as_mut() {
+        Some(co) if !co.away => {
+            co.lock = None;
+            co.name.clone()
+        }
+        _ => return,
+    };
+    let lock = request_lock(shared, &name, steal);
+    if let Some(co) = shared.share.borrow_mut().as_mut() {
+        co.lock = lock;
     }
 }
 

@@ -40,7 +40,7 @@ pub(crate) fn encode(wire: &Wire) -> JsValue {
             seq,
             last_id,
         }
-        | Wire::Position {
+        | Wire::Heartbeat {
             epoch,
             seq,
             last_id,
@@ -48,11 +48,23 @@ pub(crate) fn encode(wire: &Wire) -> JsValue {
             tag(match wire {
                 Wire::Claim { .. } => "claim",
                 Wire::Ahead { .. } => "ahead",
-                _ => "position",
+                _ => "heartbeat",
             });
             push_epoch(&out, *epoch);
             out.push(&num(*seq));
             out.push(&JsValue::from_str(last_id));
+        }
+        Wire::Position {
+            epoch,
+            seq,
+            last_id,
+            answers,
+        } => {
+            tag("position");
+            push_epoch(&out, *epoch);
+            out.push(&num(*seq));
+            out.push(&JsValue::from_str(last_id));
+            out.push(&answers.map_or(JsValue::NULL, num));
         }
         Wire::Event { epoch, event } => {
             tag("event");
@@ -127,7 +139,7 @@ pub(crate) fn decode(value: &JsValue) -> Option<Wire> {
     };
     let tag = r.string()?;
     Some(match tag.as_str() {
-        "claim" | "ahead" | "position" => {
+        "claim" | "ahead" | "heartbeat" | "position" => {
             let (epoch, seq, last_id) = (r.epoch()?, r.u64()?, r.string()?);
             match tag.as_str() {
                 "claim" => Wire::Claim {
@@ -140,10 +152,16 @@ pub(crate) fn decode(value: &JsValue) -> Option<Wire> {
                     seq,
                     last_id,
                 },
+                "heartbeat" => Wire::Heartbeat {
+                    epoch,
+                    seq,
+                    last_id,
+                },
                 _ => Wire::Position {
                     epoch,
                     seq,
                     last_id,
+                    answers: r.u64(),
                 },
             }
         }
