@@ -69,6 +69,12 @@ log "size"
 node tests/bench/size.mjs >"$out/size.json"
 log "Chromium: parsers, clients, memory"
 node tests/bench/browser.mjs "${flag[@]}" >"$out/browser.json"
+log "Chromium: tab sharing (followers' added latency, CPU per role)"
+if ((smoke)); then
+  node tests/bench/share.mjs --tabs 3 --events 100 >"$out/share.json"
+else
+  node tests/bench/share.mjs --tabs 10 --events 1000 >"$out/share.json"
+fi
 
 # --- report ---------------------------------------------------------------------------------------
 cmd="scripts/bench.sh${flag[*]:+ ${flag[*]}}"

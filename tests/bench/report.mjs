@@ -2,7 +2,7 @@
 //
 //   node tests/bench/report.mjs --in DIR --out FILE [--smoke]
 //
-// DIR holds node.json, browser.json, size.json, storm.json, machine.json and criterion/
+// DIR holds node.json, browser.json, size.json, storm.json, share.json, machine.json and criterion/
 // (a copy of target/criterion). --smoke only checks that every figure is a sane number (never
 // a timing threshold) and writes FILE for inspection.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const node = load('node.json');
 const browser = load('browser.json');
 const size = load('size.json');
 const storm = load('storm.json');
+const share = load('share.json');
 const machine = load('machine.json');
 
 const problems = [];
@@ -253,9 +254,20 @@ tidings **${(growth * 100).toFixed(2)}%** (${fmt(mem.after.heap - mem.first.heap
 
 ${memTable}
 
+## 7. Tab sharing: what a follower tab adds
+
+${share.tabs} pages of one Chromium context open \`connect(url, { share: true })\` on \`/sse/ticks\` (one event every
+${share.intervalMs} ms); one leads and holds the connection (the server counted **${share.connections}**), the others
+get its events over \`BroadcastChannel\`. Added latency = a follower's arrival time minus the leader's, per event
+(${fmt(share.followerAddedLatencyMs.samples)} samples over ${fmt(share.events)} events): p50 **${share.followerAddedLatencyMs.p50} ms**, p99
+**${share.followerAddedLatencyMs.p99} ms**, max ${share.followerAddedLatencyMs.max} ms. CPU (DevTools \`Performance.getMetrics\`, script / task
+time over the run): leader ${fmt(share.cpuMs.leader.scriptMs)} / ${fmt(share.cpuMs.leader.taskMs)} ms, a follower on average
+${fmt(share.cpuMs.followerMean.scriptMs)} / ${fmt(share.cpuMs.followerMean.taskMs)} ms. \`node tests/bench/share.mjs --tabs 10 --events 1000\`.
+
 ${findings}
 `;
 
+if (share.connections !== 1) problems.push(`tab sharing: ${share.connections} connections, not 1`);
 writeFileSync(outFile, md);
 if (problems.length) {
   console.error(`insane figures:\n  ${problems.join('\n  ')}`);
