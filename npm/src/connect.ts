@@ -106,7 +106,7 @@ export interface ConnectOptions<M = Inferred, T = string, S = Inferred> extends 
   /**
    * Keep the last event ID in `sessionStorage` (keyed by the URL, and by this string when one
    * is given), so a page reload resumes the stream from it; an explicit `lastEventId` wins.
-   * Opt-in [off]: nothing is stored otherwise. Clear it with {@link clearLastEventId}. Without
+   * Opt-in [off]: nothing is stored otherwise. Clear it with `clearLastEventId()` from `tidings`. Without
    * `sessionStorage` (SSR, workers, a storage that throws) nothing is stored and nothing fails.
    */
   persistLastEventId?: boolean | string;
