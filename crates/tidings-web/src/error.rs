@@ -107,7 +107,7 @@ pub struct ClientError {
 // same code, so the two cannot drift apart.
 
 /// Appends `n` in decimal.
-fn push_decimal(out: &mut String, mut n: u64) {
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     for slot in digits.iter_mut().rev() {

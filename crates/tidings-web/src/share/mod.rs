@@ -29,7 +29,7 @@ use crate::client::{
     self, MessageEvent, Note, OpenInfo, Shared, Status, defer_drop, deliver, new_policy, now_ms,
     pump, set_last_event_id,
 };
-use crate::error::{ClientError, ErrorKind};
+use crate::error::{ClientError, ErrorKind, push_decimal};
 use crate::handles::{HandleKind, Tracked};
 use crate::options::{Body, ClientOptions, Credentials, Transport};
 
@@ -577,7 +577,7 @@ pub(crate) fn on_local_note(shared: &Rc<Shared>, note: &Note) {
             Note::Status(status) => status_notice(*status),
             Note::Open(info) => {
                 let mut body = String::from("o");
-                body.push_str(&info.status.unwrap_or(0).to_string());
+                push_decimal(&mut body, u64::from(info.status.unwrap_or(0)));
                 body
             }
             Note::Error(error) => encode_error(error),
@@ -610,14 +610,14 @@ fn encode_error(error: &ClientError) -> String {
     body.push('\n');
     body.push(if error.will_retry { '1' } else { '0' });
     body.push('\n');
-    body.push_str(&error.attempt.to_string());
+    push_decimal(&mut body, u64::from(error.attempt));
     body.push('\n');
     if let Some(delay) = error.delay_ms {
-        body.push_str(&delay.to_string());
+        push_decimal(&mut body, delay);
     }
     body.push('\n');
     match &error.kind {
-        ErrorKind::Http { status, .. } => body.push_str(&status.to_string()),
+        ErrorKind::Http { status, .. } => push_decimal(&mut body, u64::from(*status)),
         ErrorKind::ContentType {
             content_type: Some(ct),
         } => body.push_str(ct),
@@ -625,9 +625,9 @@ fn encode_error(error: &ClientError) -> String {
             silence_ms,
             limit_ms,
         } => {
-            body.push_str(&silence_ms.to_string());
+            push_decimal(&mut body, *silence_ms);
             body.push(' ');
-            body.push_str(&limit_ms.to_string());
+            push_decimal(&mut body, *limit_ms);
         }
         _ => body.push_str(&error.message()),
     }
