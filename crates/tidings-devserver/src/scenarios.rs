@@ -45,13 +45,20 @@ fn conn_headers(info: &ConnInfo) -> HeaderMap {
     h
 }
 
+/// [`conn_headers`] and `X-Tidings-Resume-From`, the first event number `plan` sends: the
+/// headers of every ticks stream.
+fn ticks_headers(info: &ConnInfo, plan: &TickPlan) -> HeaderMap {
+    let mut h = conn_headers(info);
+    h.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    h
+}
+
 /// Serves a ticks plan, or the "already complete" answer.
 fn serve_ticks(params: &TickParams, plan: TickPlan, info: &ConnInfo) -> Response {
     if plan.is_finished() {
         return sse::finished_response(params);
     }
-    let mut extra = conn_headers(info);
-    extra.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    let extra = ticks_headers(info, &plan);
     sse::sse_response_with(StatusCode::OK, extra, sse::ticks_stream(plan))
 }
 
@@ -121,8 +128,7 @@ pub async fn drop_scenario(
         return sse::finished_response(&params);
     }
     let clean_end = drop.mode.as_deref() == Some("end");
-    let mut extra = conn_headers(&info);
-    extra.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    let mut extra = ticks_headers(&info, &plan);
     let stream: ByteStream = if drop.random.unwrap_or(0) != 0 {
         let offset = rng::cut_offset(
             drop.seed.unwrap_or(0),
@@ -188,8 +194,7 @@ pub async fn burst(
         return sse::finished_response(&params);
     }
     let resumed = sse::resume_point(&headers, params.last_event_id.as_deref()).is_some();
-    let mut extra = conn_headers(&info);
-    extra.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    let extra = ticks_headers(&info, &plan);
     if !resumed {
         plan.limit = Some(after);
         return sse::sse_response_with(
