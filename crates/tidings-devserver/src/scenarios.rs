@@ -36,7 +36,10 @@ impl SessionParam {
     }
 }
 
-fn conn_headers(info: &ConnInfo) -> HeaderMap {
+/// `X-Tidings-Session` and `X-Tidings-Connection` of this connection, for the scenario
+/// handlers and `/sse/message` (the record middleware puts the same values on any answer
+/// that lacks them).
+pub(crate) fn conn_headers(info: &ConnInfo) -> HeaderMap {
     let mut h = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&info.session) {
         h.insert("x-tidings-session", v);
