@@ -7,7 +7,10 @@ use std::rc::Rc;
 
 use tidings_core::policy::{Config, Jitter};
 pub use tidings_testkit::*;
-use tidings_web::{Client, ClientError, ClientEvent, ClientOptions, ErrorKind, Listen, Status};
+use tidings_web::{
+    Client, ClientError, ClientEvent, ClientOptions, ErrorKind, Listen, LiveHandles, Status,
+    live_handles,
+};
 
 /// A policy that retries after exactly `ms` (no jitter, no growth), so tests are fast and
 /// their schedules predictable.
@@ -128,4 +131,15 @@ impl Recorder {
         }
         panic!("timed out; seen: {:?}", self.seen.borrow());
     }
+}
+
+/// Waits (bounded) for deferred drops to run, until the counters are back at `before`.
+pub async fn settle(before: LiveHandles) -> LiveHandles {
+    for _ in 0..100 {
+        if live_handles() == before {
+            break;
+        }
+        sleep(20).await;
+    }
+    live_handles()
 }
