@@ -143,3 +143,19 @@ pub async fn settle(before: LiveHandles) -> LiveHandles {
     }
     live_handles()
 }
+
+/// Asserts that `kind` is a stall over a limit of exactly `limit_ms`, after a silence within
+/// `silence_ms`.
+#[track_caller]
+pub fn assert_stall(kind: &ErrorKind, limit_ms: u64, silence_ms: std::ops::Range<u64>) {
+    match *kind {
+        ErrorKind::Stall {
+            silence_ms: silence,
+            limit_ms: limit,
+        } => {
+            assert_eq!(limit, limit_ms);
+            assert!(silence_ms.contains(&silence), "{silence}");
+        }
+        ref other => panic!("expected a stall, got {other:?}"),
+    }
+}
