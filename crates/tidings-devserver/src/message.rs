@@ -12,6 +12,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::record::ConnInfo;
+use crate::scenarios;
 use crate::sse::{self, ByteStream};
 
 /// Parameters of `/sse/message`.
@@ -50,11 +51,7 @@ pub async fn message(
             tokio::time::sleep(hold).await;
         }
     });
-    let mut extra = axum::http::HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&info.session) {
-        extra.insert("x-tidings-session", v);
-    }
-    let mut response = sse::sse_response_with(status, extra, stream);
+    let mut response = sse::sse_response_with(status, scenarios::conn_headers(&info), stream);
     match p.content_type.as_deref() {
         None => {}
         Some("none") => {

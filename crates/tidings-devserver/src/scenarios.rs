@@ -36,7 +36,10 @@ impl SessionParam {
     }
 }
 
-fn conn_headers(info: &ConnInfo) -> HeaderMap {
+/// `X-Tidings-Session` and `X-Tidings-Connection` of this connection, for the scenario
+/// handlers and `/sse/message` (the record middleware puts the same values on any answer
+/// that lacks them).
+pub(crate) fn conn_headers(info: &ConnInfo) -> HeaderMap {
     let mut h = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&info.session) {
         h.insert("x-tidings-session", v);
@@ -45,13 +48,20 @@ fn conn_headers(info: &ConnInfo) -> HeaderMap {
     h
 }
 
+/// [`conn_headers`] and `X-Tidings-Resume-From`, the first event number `plan` sends: the
+/// headers of every ticks stream.
+fn ticks_headers(info: &ConnInfo, plan: &TickPlan) -> HeaderMap {
+    let mut h = conn_headers(info);
+    h.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    h
+}
+
 /// Serves a ticks plan, or the "already complete" answer.
 fn serve_ticks(params: &TickParams, plan: TickPlan, info: &ConnInfo) -> Response {
     if plan.is_finished() {
         return sse::finished_response(params);
     }
-    let mut extra = conn_headers(info);
-    extra.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    let extra = ticks_headers(info, &plan);
     sse::sse_response_with(StatusCode::OK, extra, sse::ticks_stream(plan))
 }
 
@@ -121,8 +131,7 @@ pub async fn drop_scenario(
         return sse::finished_response(&params);
     }
     let clean_end = drop.mode.as_deref() == Some("end");
-    let mut extra = conn_headers(&info);
-    extra.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    let mut extra = ticks_headers(&info, &plan);
     let stream: ByteStream = if drop.random.unwrap_or(0) != 0 {
         let offset = rng::cut_offset(
             drop.seed.unwrap_or(0),
@@ -188,8 +197,7 @@ pub async fn burst(
         return sse::finished_response(&params);
     }
     let resumed = sse::resume_point(&headers, params.last_event_id.as_deref()).is_some();
-    let mut extra = conn_headers(&info);
-    extra.insert("x-tidings-resume-from", HeaderValue::from(plan.from));
+    let extra = ticks_headers(&info, &plan);
     if !resumed {
         plan.limit = Some(after);
         return sse::sse_response_with(
@@ -530,6 +538,36 @@ pub struct LlmRequest {
     delay_ms: Option<u64>,
 }
 
+impl LlmRequest {
+    /// The request in `body`, for `/sse/llm` and `/sse/llm/resumable`: an empty or blank body
+    /// takes every default; anything else must be the JSON object, or the answer is a 400
+    /// (boxed: a `Response` is large for an `Err`).
+    fn from_body(body: &[u8]) -> Result<Self, Box<Response>> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self::default());
+        }
+        serde_json::from_slice(body).map_err(|e| {
+            Box::new(sse::text_response(
+                StatusCode::BAD_REQUEST,
+                format!("bad JSON body: {e}"),
+            ))
+        })
+    }
+
+    /// The reply's tokens (default 24), see [`llm_tokens`].
+    fn tokens(&self) -> Vec<String> {
+        llm_tokens(
+            self.prompt.as_deref().unwrap_or(""),
+            self.tokens.unwrap_or(24),
+        )
+    }
+
+    /// The pause between tokens (default 20 ms).
+    fn delay(&self) -> Duration {
+        Duration::from_millis(self.delay_ms.unwrap_or(20))
+    }
+}
+
 /// Fixed continuation of every `/sse/llm` reply, so replies are deterministic.
 pub const LLM_TEXT: &str = "Server-Sent Events keep one HTTP response open and let the server \
     push small text frames as they become ready, which is exactly how a language model \
@@ -561,21 +599,12 @@ pub fn llm_tokens(prompt: &str, n: u64) -> Vec<String> {
 
 /// `POST /sse/llm`: `data: {"token":"..."}` per token, then `data: [DONE]`.
 pub async fn llm(Extension(info): Extension<ConnInfo>, body: Bytes) -> Response {
-    let req: LlmRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        LlmRequest::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(r) => r,
-            Err(e) => {
-                return sse::text_response(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}"));
-            }
-        }
+    let req = match LlmRequest::from_body(&body) {
+        Ok(req) => req,
+        Err(answer) => return *answer,
     };
-    let tokens = llm_tokens(
-        req.prompt.as_deref().unwrap_or(""),
-        req.tokens.unwrap_or(24),
-    );
-    let delay = Duration::from_millis(req.delay_ms.unwrap_or(20));
+    let tokens = req.tokens();
+    let delay = req.delay();
     let stream: ByteStream = Box::pin(async_stream::stream! {
         for (i, t) in tokens.iter().enumerate() {
             if i > 0 && !delay.is_zero() {
@@ -813,20 +842,11 @@ pub async fn llm_resumable(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let req: LlmRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        LlmRequest::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(r) => r,
-            Err(e) => {
-                return sse::text_response(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}"));
-            }
-        }
+    let req = match LlmRequest::from_body(&body) {
+        Ok(req) => req,
+        Err(answer) => return *answer,
     };
-    let tokens = llm_tokens(
-        req.prompt.as_deref().unwrap_or(""),
-        req.tokens.unwrap_or(24),
-    );
+    let tokens = req.tokens();
     let from = sse::resume_point(&headers, None).unwrap_or(0);
     let resuming = headers.contains_key("last-event-id");
     if resuming && (p.gone.unwrap_or(0) != 0 || from >= tokens.len() as u64) {
@@ -840,7 +860,7 @@ pub async fn llm_resumable(
     } else {
         tokens.len() as u64
     };
-    let delay = Duration::from_millis(req.delay_ms.unwrap_or(20));
+    let delay = req.delay();
     let drop = p.mode.as_deref() == Some("drop");
     let events: ByteStream = Box::pin(async_stream::stream! {
         for i in from..end {

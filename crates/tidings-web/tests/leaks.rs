@@ -11,17 +11,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Waits (bounded) for deferred drops to run, until the counters are back at `before`.
-async fn settle(before: LiveHandles) -> LiveHandles {
-    for _ in 0..100 {
-        if live_handles() == before {
-            break;
-        }
-        sleep(20).await;
-    }
-    live_handles()
-}
-
 fn report(name: &str, before: LiveHandles, peak: LiveHandles, after: LiveHandles) {
     log(&format!(
         "leaks {name}: before {} / peak {} / after {}\n  before {before:?}\n  peak   {peak:?}\n  after  {after:?}",

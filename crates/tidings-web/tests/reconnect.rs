@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use tidings_web::{ClientOptions, ErrorKind, Status, Transport};
+use tidings_web::{ClientOptions, Status, Transport};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -100,16 +100,7 @@ async fn idle_timeout(transport: Transport) {
     let seen = rec.seen();
     assert_eq!(seen.ids()[..4], ids_upto(4)[..]);
     let error = &seen.errors[0];
-    match error.kind {
-        ErrorKind::Stall {
-            silence_ms,
-            limit_ms,
-        } => {
-            assert_eq!(limit_ms, 300);
-            assert!((300..2_000).contains(&silence_ms), "{silence_ms}");
-        }
-        ref other => panic!("expected a stall, got {other:?}"),
-    }
+    assert_stall(&error.kind, 300, 300..2_000);
     assert_eq!(error.kind.name(), "stall");
     assert!(error.will_retry);
     assert_eq!(error.delay_ms, Some(10));

@@ -220,16 +220,7 @@ async fn adaptive_stall_fires_at_the_learned_limit_and_resumes_with_last_event_i
     let seen = rec.seen();
     assert_eq!(seen.ids()[..12], ids_upto(12)[..], "every event once");
     let error = &seen.errors[0];
-    match error.kind {
-        ErrorKind::Stall {
-            silence_ms,
-            limit_ms,
-        } => {
-            assert_eq!(limit_ms, 300);
-            assert!((300..2_000).contains(&silence_ms), "{silence_ms}");
-        }
-        ref other => panic!("expected a stall, got {other:?}"),
-    }
+    assert_stall(&error.kind, 300, 300..2_000);
     assert!(error.will_retry);
     let stats = wait_for_server(&session, |s| s.open == 0).await;
     assert_eq!(stats.last_event_ids[1].as_deref(), Some("5"));

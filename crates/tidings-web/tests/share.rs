@@ -13,16 +13,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn settle(before: LiveHandles) -> LiveHandles {
-    for _ in 0..100 {
-        if live_handles() == before {
-            break;
-        }
-        sleep(20).await;
-    }
-    live_handles()
-}
-
 /// The counters once every earlier test's deferred drops ran: the tests of this binary run
 /// one after the other, so this is the baseline each one must return to.
 async fn baseline() -> LiveHandles {

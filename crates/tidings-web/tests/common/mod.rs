@@ -7,7 +7,10 @@ use std::rc::Rc;
 
 use tidings_core::policy::{Config, Jitter};
 pub use tidings_testkit::*;
-use tidings_web::{Client, ClientError, ClientEvent, ClientOptions, ErrorKind, Listen, Status};
+use tidings_web::{
+    Client, ClientError, ClientEvent, ClientOptions, ErrorKind, Listen, LiveHandles, Status,
+    live_handles,
+};
 
 /// A policy that retries after exactly `ms` (no jitter, no growth), so tests are fast and
 /// their schedules predictable.
@@ -127,5 +130,32 @@ impl Recorder {
             sleep(25).await;
         }
         panic!("timed out; seen: {:?}", self.seen.borrow());
+    }
+}
+
+/// Waits (bounded) for deferred drops to run, until the counters are back at `before`.
+pub async fn settle(before: LiveHandles) -> LiveHandles {
+    for _ in 0..100 {
+        if live_handles() == before {
+            break;
+        }
+        sleep(20).await;
+    }
+    live_handles()
+}
+
+/// Asserts that `kind` is a stall over a limit of exactly `limit_ms`, after a silence within
+/// `silence_ms`.
+#[track_caller]
+pub fn assert_stall(kind: &ErrorKind, limit_ms: u64, silence_ms: std::ops::Range<u64>) {
+    match *kind {
+        ErrorKind::Stall {
+            silence_ms: silence,
+            limit_ms: limit,
+        } => {
+            assert_eq!(limit, limit_ms);
+            assert!(silence_ms.contains(&silence), "{silence}");
+        }
+        ref other => panic!("expected a stall, got {other:?}"),
     }
 }
