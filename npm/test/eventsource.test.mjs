@@ -91,7 +91,10 @@ test('a block with only an id: moves the last event ID, and the reconnect sends 
   // `id: 1`, `retry: 200`, `data: hello`, then `id: 9` and a blank line (no data), then the end;
   // the reconnect gets its Last-Event-ID back as data.
   const source = new EventSource(`${server.url}/sse/last-event-id?idvalue=1&then_id=9&session=${id}`);
+  const atError = [];
+  source.addEventListener('error', () => atError.push(source.lastEventId));
   const log = await record(source, (e, all) => all.filter((x) => x[0] === 'message').length === 2);
+  assert.deepEqual(atError, ['9'], 'the lastEventId attribute moved with the block');
   assert.deepEqual(log, [
     ['open', 1],
     ['message', 1, 'hello', '1'],
