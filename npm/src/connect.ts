@@ -390,8 +390,20 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     client.on('open', undefined, (s: number | undefined, headers: Record<string, string>, attempt: number) =>
       emit('open', { status: s, headers, attempt } satisfies OpenInfo),
     );
-    client.on('error', undefined, (e: unknown) => fail(TidingsError.fromWasm(e)));
+    // When the connection ended by itself, the client's last event ID is the stream's: it
+    // also moved on a block with `id:` and no data, which delivers no event (WHATWG HTML
+    // §9.2.6). (Only a listener that closed the stream mid-batch leaves the client ahead,
+    // and then no error or reconnect of that connection follows.)
+    const adoptClientId = () => {
+      if (client) lastEventId = client.lastEventId;
+    };
+    client.on('error', undefined, (e: unknown) => {
+      const error = TidingsError.fromWasm(e);
+      if (error.willRetry) adoptClientId();
+      fail(error);
+    });
     client.on('status', undefined, (s: Status) => {
+      if (s === 'reconnecting') adoptClientId();
       status = s;
       emit('status', s);
     });

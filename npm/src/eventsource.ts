@@ -372,6 +372,7 @@ export class EventSource extends EventTargetBase {
       // fires one ("reestablish the connection").
       if (status === 'reconnecting' && this.#readyState === OPEN) {
         this.#readyState = CONNECTING;
+        this.#lastEventId = stream.lastEventId;
         const ended = new TidingsError('network', 'the server ended the stream; reconnecting', { willRetry: true });
         this.dispatchEvent(new EventSourceErrorEvent(ended));
       }
@@ -381,6 +382,8 @@ export class EventSource extends EventTargetBase {
       // A reconnect follows: CONNECTING, as the spec's "reestablish the connection"; else the
       // spec's "fail the connection": CLOSED.
       this.#readyState = error.willRetry ? CONNECTING : CLOSED;
+      // A block with `id:` and no data moved it without a message (WHATWG HTML §9.2.6).
+      this.#lastEventId = stream.lastEventId;
       if (!error.willRetry) stream.close();
       this.dispatchEvent(new EventSourceErrorEvent(error));
     });

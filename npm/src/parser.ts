@@ -22,7 +22,12 @@ export interface ParserCallbacks {
   onRetry?: (retryMs: number) => void;
   /** Called for each comment line (`: text`); servers often send these as heartbeats. */
   onComment?: (comment: string) => void;
-  /** Called when a line or event exceeds `maxBufferSize`; the parser stops until `reset()`. */
+  /**
+   * Called when a line or event exceeds `maxBufferSize` (the parser stops until `reset()`),
+   * and with kind `network` when the parser's wasm module cannot be loaded: once when the
+   * load fails (the chunks fed meanwhile cannot be parsed), then on every later `feed`.
+   * Without `onError`, `feed` throws these instead.
+   */
   onError?: (error: TidingsError) => void;
   /** Largest line and largest event, in bytes (eventsource-parser's name). Defaults to 16 MiB. */
   maxBufferSize?: number;
@@ -62,6 +67,8 @@ export interface EventStreamParser {
 export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   let inner: InstanceType<ParserWasm['Parser']> | undefined;
   let pending: Array<string | Uint8Array | 'reset'> | undefined;
+  // Set when the wasm module failed to load: nothing can be parsed, every feed reports it.
+  let loadFailure: TidingsError | undefined;
 
   const build = (wasm: ParserWasm) => {
     inner = new wasm.Parser(
@@ -113,23 +120,35 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   if (ready) build(ready);
   else {
     pending = [];
-    void loadParserWasm().then((wasm) => {
-      build(wasm);
-      const queued = pending ?? [];
-      pending = undefined;
-      for (const item of queued) {
-        if (item === 'reset') inner!.reset();
-        else feedNow(item);
-      }
-    });
+    void loadParserWasm().then(
+      (wasm) => {
+        build(wasm);
+        const queued = pending ?? [];
+        pending = undefined;
+        for (const item of queued) {
+          if (item === 'reset') inner!.reset();
+          else feedNow(item);
+        }
+      },
+      (cause: unknown) => {
+        pending = undefined;
+        const why = cause instanceof Error ? `: ${cause.message}` : '';
+        loadFailure = new TidingsError('network', `could not load the tidings parser wasm module${why}`, { cause });
+        // Not thrown here, where nobody could catch it (an unhandled rejection): without
+        // `onError`, the next `feed` throws it.
+        callbacks.onError?.(loadFailure);
+      },
+    );
   }
 
   return {
     feed(chunk) {
-      if (pending) pending.push(chunk);
+      if (loadFailure) fail(loadFailure);
+      else if (pending) pending.push(chunk);
       else feedNow(chunk);
     },
     reset() {
+      if (loadFailure) return;
       if (pending) pending.push('reset');
       else inner!.reset();
     },

@@ -1,6 +1,7 @@
 /**
  * `tidings/testing`: a fake transport for unit-testing code that uses tidings — `connect()`,
- * `stream()`, `tidings/react` and `tidings/vue` — with no wasm, no network and no timers.
+ * `stream()`, the `EventSource` class, `tidings/react` and `tidings/vue` — with no wasm, no
+ * network and no timers.
  * While it is installed, every connection returns a {@link FakeStream}, a scripted server the
  * test drives: `open()`, `send()`, `comment()`, `respond(503)`, `drop()`, `done()`, `end()`.
  * Events go through the same `parse` / `schema` decoding as the real client.
@@ -60,6 +61,8 @@ export interface FakeStream<M = Uniform<string>> extends EventStream<M> {
    * Answers the (re)connection with an HTTP status, the way the real client reacts: 2xx opens,
    * 204 ends the stream, 408/429/5xx are retried (`reconnecting`), other statuses are final
    * `http` errors (the stream closes). `retryAfter` (ms) is reported as the error's `delay`.
+   * For tidings' `EventSource` without a `retry` option the browser's rules apply, as in the
+   * real client: only 200 opens and every other status is final.
    */
   respond(code: number, init?: { statusText?: string; body?: string; retryAfter?: number; headers?: Record<string, string> }): void;
   /** The connection breaks (a network error, will retry): status `reconnecting` until `open()`. */
@@ -85,7 +88,8 @@ export interface FakeTransport {
   openCount(): number;
   /**
    * Runs `script` for every stream opened from now on whose URL matches: a string matches the
-   * URL exactly or as its path before `?`; a RegExp or a predicate as you would expect. The
+   * URL exactly or as its path before `?` (also the path of an absolute URL, which is what
+   * `new EventSource(url)` connects to); a RegExp or a predicate as you would expect. The
    * script starts in a microtask, after the code under test attached its listeners. The
    * newest matching route wins. Returns a function that removes the route.
    */
@@ -106,6 +110,8 @@ export interface FakeTransportOptions {
 export function createFakeStream<M = Uniform<string>>(url: string, options: AnyConnectOptions = {}): FakeStream<M> {
   type T = unknown;
   const decode = createDecoder(options);
+  // Set (not public) by the `EventSource` class when it follows the browser's rules.
+  const browserRules = (options as { eventSourceRules?: boolean }).eventSourceRules === true;
   const listeners = new Map<string, Set<(...args: never[]) => void>>();
   let status: Status = 'connecting';
   let lastEventId = options.lastEventId ?? '';
@@ -228,8 +234,11 @@ export function createFakeStream<M = Uniform<string>>(url: string, options: AnyC
     },
     respond(code, init = {}) {
       if (code === 204) return finish();
-      if (code >= 200 && code < 300) return stream.open({ status: code, headers: init.headers ?? {} });
-      const willRetry = code === 408 || code === 429 || code >= 500;
+      // The `EventSource` class without `retry` asks for the browser's rules, and the real
+      // client then opens on 200 only and retries no status at all: so does the fake.
+      const opens = browserRules ? code === 200 : code >= 200 && code < 300;
+      if (opens) return stream.open({ status: code, headers: init.headers ?? {} });
+      const willRetry = !browserRules && (code === 408 || code === 429 || code >= 500);
       report(
         new TidingsError('http', `HTTP ${code}`, {
           status: code,
@@ -280,12 +289,21 @@ export function createFakeStream<M = Uniform<string>>(url: string, options: AnyC
 function matches(match: RouteMatch, url: string): boolean {
   if (typeof match === 'function') return match(url);
   if (match instanceof RegExp) return match.test(url);
-  return url === match || url.split('?')[0] === match;
+  return url === match || url.split('?')[0] === match || (match.startsWith('/') && pathOf(url) === match);
+}
+
+/** The path of an absolute URL (the `EventSource` class connects to one), else `undefined`. */
+function pathOf(url: string): string | undefined {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Makes every stream — from `connect()`, `stream()`, `tidings/react` and `tidings/vue` — a
- * {@link FakeStream} until `uninstall()`.
+ * Makes every stream — from `connect()`, `stream()`, `new EventSource()`, `tidings/react` and
+ * `tidings/vue` — a {@link FakeStream} until `uninstall()`.
  */
 export function installFakeTransport(options: FakeTransportOptions = {}): FakeTransport {
   const streams: FakeStream<Uniform<unknown>>[] = [];

@@ -108,3 +108,37 @@ test('a listener that closes the stream sees no later event of the same chunk', 
   assert.deepEqual(seen, ['0', '1', '2', '3', '4', '5']);
   assert.equal(s.lastEventId, '5');
 });
+
+test('a block with only an id: moves lastEventId, and reconnect() resumes from it (WHATWG HTML 9.2.6)', async () => {
+  const id = session('id-only');
+  // `id: 1`, `retry: 200`, `data: hello`, then `id: 9` with no data, then the end; a
+  // reconnect is answered with its Last-Event-ID as data.
+  const feed = connect(`${server.url}/sse/last-event-id?idvalue=1&then_id=9&session=${id}`);
+  const seen = [];
+  const done = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out: ${JSON.stringify(seen)}`)), 10_000);
+    feed.on('message', (e) => {
+      seen.push([e.data, e.lastEventId, feed.lastEventId]);
+      if (seen.length === 3) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    // The end of the first body: the app reconnects at once (before the 200 ms the server
+    // asked for), from the stream's last event ID.
+    feed.on('status', (status) => {
+      if (status !== 'reconnecting' || seen.length !== 1) return;
+      seen.push(['reconnecting', feed.lastEventId]);
+      feed.reconnect();
+    });
+  });
+  await done;
+  feed.close();
+  assert.deepEqual(seen, [
+    ['hello', '1', '1'],
+    ['reconnecting', '9'],
+    ['9', '9', '9'],
+  ]);
+  const recorded = await stats(server.url, id);
+  assert.deepEqual(recorded.requests.map((r) => r.last_event_id).slice(0, 2), [null, '9']);
+});

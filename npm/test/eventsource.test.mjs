@@ -86,6 +86,26 @@ test('events, lastEventId and origin; the end of the body reconnects with Last-E
   assert.deepEqual(seen.requests.map((r) => r.last_event_id), [null, '2']);
 });
 
+test('a block with only an id: moves the last event ID, and the reconnect sends it (WHATWG HTML 9.2.6)', async () => {
+  const id = session('id-only');
+  // `id: 1`, `retry: 200`, `data: hello`, then `id: 9` and a blank line (no data), then the end;
+  // the reconnect gets its Last-Event-ID back as data.
+  const source = new EventSource(`${server.url}/sse/last-event-id?idvalue=1&then_id=9&session=${id}`);
+  const atError = [];
+  source.addEventListener('error', () => atError.push(source.lastEventId));
+  const log = await record(source, (e, all) => all.filter((x) => x[0] === 'message').length === 2);
+  assert.deepEqual(atError, ['9'], 'the lastEventId attribute moved with the block');
+  assert.deepEqual(log, [
+    ['open', 1],
+    ['message', 1, 'hello', '1'],
+    ['error', 0, 'network', undefined],
+    ['open', 1],
+    ['message', 1, '9', '9'],
+  ]);
+  const seen = await stats(server.url, id);
+  assert.deepEqual(seen.requests.map((r) => r.last_event_id).slice(0, 2), [null, '9']);
+});
+
 test('named events reach addEventListener, not onmessage', async () => {
   const source = new EventSource(`${server.url}/sse/ticks?count=2&interval_ms=5&event=tick&retry=50&session=${session('named')}`);
   const unnamed = [];

@@ -796,12 +796,15 @@ pub async fn health() -> &'static str {
 #[derive(Debug, Default, Deserialize)]
 pub struct LastEventIdParams {
     idvalue: Option<String>,
+    then_id: Option<String>,
 }
 
 /// `GET /sse/last-event-id`: web-platform-tests' `last-event-id` resource. Without a
-/// `Last-Event-ID` header: `id: IDVALUE` (default `…`), `retry: 200`, `data: hello`, then the
-/// end; with one: `data: <the header's bytes>`, then the end. The client comes back after
-/// 200 ms each time, so a test sees whether the ID was kept and sent.
+/// `Last-Event-ID` header: `id: IDVALUE` (default `…`), `retry: 200`, `data: hello`, then
+/// (with `then_id=X`) a block `id: X` with no data, then the end; with one:
+/// `data: <the header's bytes>`, then the end. The client comes back after 200 ms each time,
+/// so a test sees whether the ID was kept and sent (for `then_id`: whether a block without
+/// data moved it, as the spec says it does).
 pub async fn last_event_id(
     Query(p): Query<LastEventIdParams>,
     Extension(info): Extension<ConnInfo>,
@@ -815,7 +818,11 @@ pub async fn last_event_id(
         Some(id) => [b"data: ", id, b"\n\n"].concat(),
         None => {
             let id = p.idvalue.unwrap_or_else(|| "\u{2026}".to_owned());
-            [b"id: ", id.as_bytes(), b"\nretry: 200\ndata: hello\n\n"].concat()
+            let mut body = [b"id: ", id.as_bytes(), b"\nretry: 200\ndata: hello\n\n"].concat();
+            if let Some(then_id) = p.then_id {
+                body.extend_from_slice(&[b"id: ", then_id.as_bytes(), b"\n\n"].concat());
+            }
+            body
         }
     };
     let stream: ByteStream = Box::pin(futures_util::stream::iter([Ok(Bytes::from(body))]));

@@ -181,6 +181,10 @@ pub(crate) enum Note {
     /// An event of the connection with this generation. A listener that closes or reconnects
     /// the client ends that connection: its remaining events are then not delivered.
     Message(MessageEvent, u64),
+    /// The last event ID of the connection with this generation moved without an event (a
+    /// block with `id:` and no data). Applied in stream order, after the events before it,
+    /// and not at all once a listener replaced that connection.
+    LastEventId(String, u64),
     Retry(u64),
     Comment(String),
     Status(Status),
@@ -982,6 +986,9 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                     ));
                 }
             }
+            TransportUpdate::LastEventId(id) => {
+                notes.push(Note::LastEventId(id.to_owned(), state.generation));
+            }
             TransportUpdate::Frame(Frame::Retry(ms)) => {
                 state.policy.handle_retry(ms);
                 notes.push(Note::Retry(ms));
@@ -1202,6 +1209,13 @@ fn targets(shared: &Shared, wanted: impl Fn(&Listen) -> bool) -> Vec<Callback> {
 }
 
 fn deliver_one(shared: &Rc<Shared>, note: Note) {
+    if let Note::LastEventId(id, generation) = &note {
+        let mut state = shared.state.borrow_mut();
+        if state.generation == *generation {
+            set_last_event_id(&mut state, id);
+        }
+        return;
+    }
     crate::share::on_local_note(shared, &note);
     if let Note::Close = note {
         // Streams end when the client closes.
@@ -1216,6 +1230,7 @@ fn deliver_one(shared: &Rc<Shared>, note: Note) {
         Note::Error(error) => ClientEvent::Error(error),
         Note::Close => ClientEvent::Close,
         Note::Role(role) => ClientEvent::Role(*role),
+        Note::LastEventId(..) => return, // applied above: no listener sees it
     };
     for callback in targets(shared, |listen| matches_listen(listen, &event)) {
         callback(&event);

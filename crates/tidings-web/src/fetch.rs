@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use tidings_core::policy::is_event_stream;
-use tidings_core::{Limits, Parser};
+use tidings_core::{Frame, Limits, Parser};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -288,6 +288,9 @@ async fn run(
     }
     // One buffer reused for every chunk: the bytes are copied out of JS memory once.
     let mut buffer = Vec::new();
+    // The last event ID the client was told of (by an event or a `LastEventId`): a block with
+    // an `id:` and no data moves the parser's ID without an event, and is reported apart.
+    let mut reported_id = request.last_event_id.clone().unwrap_or_default();
     loop {
         let chunk = match read_chunk(&reader).await {
             Ok(chunk) => chunk,
@@ -306,10 +309,21 @@ async fn run(
         value.copy_to(&mut buffer);
         let mut wanted = sink(TransportUpdate::Bytes(buffer.len()));
         let fed = parser.feed(&buffer, |frame| {
+            if let Frame::Event(event) = &frame
+                && reported_id != event.last_event_id
+            {
+                reported_id.clear();
+                reported_id.push_str(event.last_event_id);
+            }
             if wanted {
                 wanted = sink(TransportUpdate::Frame(frame));
             }
         });
+        if wanted && reported_id != parser.last_event_id() {
+            reported_id.clear();
+            reported_id.push_str(parser.last_event_id());
+            wanted = sink(TransportUpdate::LastEventId(&reported_id));
+        }
         wanted &= sink(TransportUpdate::ChunkEnd);
         if !wanted {
             let _ = reader.cancel();

@@ -29,6 +29,11 @@ pub(crate) enum TransportUpdate<'a> {
     Bytes(usize),
     /// A parsed frame.
     Frame(Frame<'a>),
+    /// The parser's last event ID moved without an event carrying it: a block with an `id:`
+    /// field and no data (WHATWG HTML §9.2.6 sets the ID before it drops the empty event).
+    /// Sent before [`TransportUpdate::ChunkEnd`], only when it differs from the ID of the
+    /// chunk's last event.
+    LastEventId(&'a str),
     /// The frames of the chunk that `Bytes` started have all been reported. Sent after every
     /// `Bytes`, even when the sink answered `false` meanwhile.
     ChunkEnd,
