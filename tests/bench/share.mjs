@@ -23,8 +23,9 @@ const browser = await launch();
 try {
   const context = await browser.newContext();
   const s = session('bench-share');
-  // Events start once every tab follows: the stream waits for `start` to be reached by time.
-  const url = `/sse/ticks?interval_ms=${interval}&count=${events + 400}&session=${s}`;
+  // Enough events that the measured window (which starts once the last tab is receiving, after
+  // every page has loaded: seconds with 10 tabs) ends before the stream does.
+  const url = `/sse/ticks?interval_ms=${interval}&count=${events + Math.ceil(15_000 / interval)}&session=${s}`;
   const pages = [];
   for (let i = 0; i < tabs; i++) {
     const page = await context.newPage();
