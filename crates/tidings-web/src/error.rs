@@ -229,8 +229,9 @@ impl ClientError {
     ///
     /// ```
     /// use tidings_web::{ClientError, ErrorKind};
-    /// let error = ClientError { kind: ErrorKind::IdleTimeout, will_retry: true, attempt: 2, delay_ms: Some(1500) };
-    /// assert_eq!(error.message(), "no data within the idle timeout (retry 2 in 1500 ms)");
+    /// let kind = ErrorKind::Stall { silence_ms: 45_000, limit_ms: 45_000 };
+    /// let error = ClientError { kind, will_retry: true, attempt: 2, delay_ms: Some(1500) };
+    /// assert_eq!(error.message(), "stalled: no data for 45000 ms (limit 45000 ms) (retry 2 in 1500 ms)");
     /// assert_eq!(error.message(), error.to_string());
     /// ```
     pub fn message(&self) -> String {
