@@ -66,6 +66,7 @@ describe('demo pages', () => {
       '#demo-vanilla': '/dist/vanilla/',
       '#demo-chat': '/dist/chat/',
       '#demo-lab': '/dist/lab/',
+      '#demo-share': '/dist/share/',
       '#demo-react': '/dist/react/index.html',
       '#demo-vue': '/dist/vue/index.html',
       '#demo-leptos': '/dist/leptos/index.html',

@@ -151,6 +151,7 @@ export function Demo() {
           <a href="/dist/vanilla/">Vanilla TS</a>
           <a href="/dist/chat/">LLM chat</a>
           <a href="/dist/lab/">Reconnect lab</a>
+          <a href="/dist/share/">Shared tabs</a>
           <a href="/dist/react/index.html" aria-current="page">React</a>
           <a href="/dist/vue/index.html">Vue</a>
           <a href="/dist/leptos/index.html">Leptos</a>
