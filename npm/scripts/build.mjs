@@ -18,23 +18,26 @@ function run(cmd, args, cwd = root) {
   execFileSync(cmd, args, { cwd, stdio: 'inherit' });
 }
 
-// Two wasm modules, each loaded on first use (see src/loader.ts): the client (`connect`,
-// `stream`; crate tidings-wasm, the npm surface over tidings-web) and the parser alone
-// (`createParser`; crate tidings-parser-wasm), so an app that only parses never downloads the client.
+// Three wasm modules, each loaded on first use (see src/loader.ts):
+//  * the client (`connect`, `stream`; crate tidings-wasm, the npm surface over tidings-web),
+//  * the same client with tab sharing's driver (`connect(url, { share })`; tidings-wasm with
+//    `--features share`), which only an app that shares downloads,
+//  * the parser alone (`createParser`; crate tidings-parser-wasm), so an app that only parses
+//    never downloads a client.
 const modules = [
   { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm' },
+  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm_share', features: ['--features', 'share'] },
   { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'] },
 ];
 
 if (!skipWasm) {
-  // One cargo invocation per module: built together, cargo would unify their features and
-  // link std into the parser module, whose `no-std` build leaves std's panic machinery out.
-  for (const m of modules) {
-    run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', m.crate, ...(m.features ?? [])]);
-  }
   rmSync(wasmDir, { recursive: true, force: true });
   mkdirSync(wasmDir, { recursive: true });
   for (const m of modules) {
+    // One cargo invocation per module, each bound right after it is built: built together,
+    // cargo would unify their features (std in the parser module, the sharing driver in the
+    // everyday client), and the two client builds write the same artifact.
+    run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', m.crate, ...(m.features ?? [])]);
     run('wasm-bindgen', [
       '--target', 'web',
       '--out-dir', wasmDir,

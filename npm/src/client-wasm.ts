@@ -1,23 +1,58 @@
 /**
- * Lazy loading of the client wasm module (`wasm/tidings_wasm_bg.wasm`, crate tidings-wasm):
- * what `connect` and `stream` run on. Nothing here runs at import time.
+ * Lazy loading of the client wasm modules (crate tidings-wasm): what `connect` and `stream` run
+ * on. Nothing here runs at import time.
+ *
+ * - `wasm/tidings_wasm_bg.wasm`: the everyday client, without tab sharing's driver.
+ * - `wasm/tidings_wasm_share_bg.wasm`: the same client with it (`--features share`), loaded only
+ *   for a stream that asks to `share` where the browser can share (Web Locks and
+ *   BroadcastChannel). Elsewhere a sharing stream runs solo, which the everyday module does
+ *   just as well.
+ *
+ * Once the share module is loaded, every later stream uses it too: one instance, one download.
  *
  * @internal
  * @packageDocumentation
  */
 import type * as ClientExports from '../wasm/tidings_wasm.js';
-import { lazyModule } from './wasm-load.js';
+import { lazyModule, type Glue } from './wasm-load.js';
 
-/** The client module's wasm-bindgen exports, once loaded. @internal */
-export type ClientWasm = typeof ClientExports;
+/**
+ * What the package uses of a client module's wasm-bindgen exports, once loaded: both modules
+ * have the same `Client` (their other exports, the glue's internals, differ). @internal
+ */
+export type ClientWasm = Glue & Pick<typeof ClientExports, 'Client'>;
 
 const clientModule = /* @__PURE__ */ lazyModule<ClientWasm>(
   () => import('../wasm/tidings_wasm.js'),
   () => new URL('../wasm/tidings_wasm_bg.wasm', import.meta.url),
 );
 
-/** The loaded module, or `undefined` while it is not yet ready. @internal */
-export const clientWasmIfReady = clientModule.ifReady;
+const shareModule = /* @__PURE__ */ lazyModule<ClientWasm>(
+  () => import('../wasm/tidings_wasm_share.js'),
+  () => new URL('../wasm/tidings_wasm_share_bg.wasm', import.meta.url),
+);
 
-/** Loads the client module once (every call returns the same promise). @internal */
+/** Loads the everyday client module once (every call returns the same promise). @internal */
 export const loadClientWasm = clientModule.load;
+
+/** Loads the client module with tab sharing once. @internal */
+export const loadShareClientWasm = shareModule.load;
+
+/**
+ * Whether this context can share a connection between tabs: the same test as the wasm
+ * driver's (a `BroadcastChannel` constructor and `navigator.locks.request`, which only secure
+ * contexts have). Where it fails the driver would run solo anyway.
+ */
+function canShare(): boolean {
+  const g = globalThis as { BroadcastChannel?: unknown; navigator?: { locks?: { request?: unknown } } };
+  return typeof g.BroadcastChannel === 'function' && typeof g.navigator?.locks?.request === 'function';
+}
+
+/**
+ * The module a stream runs on: the share module for a stream that shares (where it can), or
+ * once it is loaded anyway; the everyday module otherwise. @internal
+ */
+export function clientWasmFor(share: boolean): Promise<ClientWasm> {
+  if ((share && canShare()) || shareModule.ifReady()) return loadShareClientWasm();
+  return loadClientWasm();
+}

@@ -1,6 +1,6 @@
 import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
-import { loadClientWasm, type ClientWasm } from './client-wasm.js';
+import { clientWasmFor, type ClientWasm } from './client-wasm.js';
 import { resolveStreamUrl } from './url.js';
 import { attachTrace, type DebugLogger, type TraceEntry } from './debug.js';
 import { currentOverride } from './override.js';
@@ -419,7 +419,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       for (const it of iterators) it.push({ value: undefined, done: true });
     });
   };
-  void loadClientWasm().then(start, (cause: unknown) => {
+  void clientWasmFor(Boolean(share)).then(start, (cause: unknown) => {
     status = 'closed';
     const why = cause instanceof Error ? `: ${cause.message}` : '';
     fail(new TidingsError('network', `could not load the tidings wasm module${why}`, { cause }));

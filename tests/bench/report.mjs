@@ -92,6 +92,7 @@ const sizeTable = [
   ...size.usages.map((u) => `| ${u.name}${size.versions[u.library] ? ` (v${size.versions[u.library]})` : ''} | \`${u.imports.join(', ')}\` | ${kb(u.shipped.raw)} / ${kb(u.shipped.gzip)} / ${kb(u.shipped.brotli)} | ${kb(u.bundled.raw)} / **${kb(u.bundled.gzip)}** / ${kb(u.bundled.brotli)} | ${kb(u.bundledJs.gzip)} |`),
   `| tidings parser .wasm alone | – | ${kb(size.wasm.parser.raw)} / ${kb(size.wasm.parser.gzip)} / ${kb(size.wasm.parser.brotli)} | (same) | – |`,
   `| tidings client .wasm alone | – | ${kb(size.wasm.client.raw)} / ${kb(size.wasm.client.gzip)} / ${kb(size.wasm.client.brotli)} | (same) | – |`,
+  `| tidings client with tab sharing .wasm alone (what \`share\` streams load instead) | – | ${kb(size.wasm.clientShare.raw)} / ${kb(size.wasm.clientShare.gzip)} / ${kb(size.wasm.clientShare.brotli)} | (same) | – |`,
 ].join('\n');
 
 // --- storm ------------------------------------------------------------------------------------

@@ -56,9 +56,12 @@ async function usage(name, library, from, names, wasm = []) {
 const entry = join(root, 'npm/dist/index.js');
 const parserWasm = join(root, 'npm/wasm/tidings_parser_bg.wasm');
 const clientWasm = join(root, 'npm/wasm/tidings_wasm_bg.wasm');
+// What a stream with `share` loads instead of the client module (the client with tab sharing).
+const shareWasm = join(root, 'npm/wasm/tidings_wasm_share_bg.wasm');
 const usages = [
   await usage('tidings: createParser only', 'tidings', entry, ['createParser'], [parserWasm]),
   await usage('tidings: connect only', 'tidings', entry, ['connect'], [clientWasm]),
+  await usage('tidings: connect with share', 'tidings', entry, ['connect'], [shareWasm]),
   await usage('tidings: main entry, both', 'tidings', entry, ['connect', 'createParser'], [parserWasm, clientWasm]),
   await usage('eventsource-parser: createParser', 'eventsource-parser', 'eventsource-parser', ['createParser']),
   await usage('@microsoft/fetch-event-source: fetchEventSource', '@microsoft/fetch-event-source', '@microsoft/fetch-event-source', ['fetchEventSource']),
@@ -66,5 +69,5 @@ const usages = [
 const versions = Object.fromEntries(
   ['eventsource-parser', '@microsoft/fetch-event-source'].map((n) => [n, JSON.parse(readFileSync(join(here, 'node_modules', n, 'package.json'))).version]),
 );
-const wasm = { parser: measure(readFileSync(parserWasm)), client: measure(readFileSync(clientWasm)) };
+const wasm = { parser: measure(readFileSync(parserWasm)), client: measure(readFileSync(clientWasm)), clientShare: measure(readFileSync(shareWasm)) };
 process.stdout.write(`${JSON.stringify({ wasm, usages, versions }, null, 1)}\n`);

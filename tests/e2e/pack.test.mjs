@@ -22,7 +22,7 @@ test('npm pack -> fresh Vite app outside the repo -> vite build -> an event in C
   const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], join(repo, 'npm')));
   t.diagnostic(`packed ${packed.filename}: ${packed.size} bytes, unpacked ${packed.unpackedSize} bytes, ${packed.entryCount} files`);
   const files = packed.files.map((f) => f.path);
-  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/react/index.js', 'dist/vue/index.js', 'wasm/tidings_wasm.js', 'wasm/tidings_wasm_bg.wasm', 'wasm/tidings_parser.js', 'wasm/tidings_parser_bg.wasm']) {
+  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/react/index.js', 'dist/vue/index.js', 'wasm/tidings_wasm.js', 'wasm/tidings_wasm_bg.wasm', 'wasm/tidings_wasm_share.js', 'wasm/tidings_wasm_share_bg.wasm', 'wasm/tidings_parser.js', 'wasm/tidings_parser_bg.wasm']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'no sources or tests in the tarball');

@@ -218,12 +218,18 @@ describe('share: one connection for every tab', () => {
     await until(async () => (await openCount(s)) === 0, 5_000, 'no connection left');
     for (const t of tabs) {
       const handles = await t.page.evaluate(async () => {
-        // The module instance the package loaded (same URL), so the counts are this tab's.
-        const wasm = await import('/pkg/wasm/tidings_wasm.js');
+        // Streams that share run on the share module (same URL as the package's: this tab's instance).
+        const wasm = await import('/pkg/wasm/tidings_wasm_share.js');
         await new Promise((r) => setTimeout(r, 50));
         return wasm.Client.liveHandles();
       });
       assert.equal(handles.total, 0, `no live handles: ${JSON.stringify(handles)}`);
+      // A page whose only stream shares downloads the share module and not the everyday one.
+      const wasmFiles = await t.page.evaluate(() =>
+        performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')),
+      );
+      assert.ok(wasmFiles.some((p) => p.endsWith('/tidings_wasm_share_bg.wasm')), `share module fetched: ${wasmFiles}`);
+      assert.ok(!wasmFiles.some((p) => p.endsWith('/tidings_wasm_bg.wasm')), `everyday module not fetched: ${wasmFiles}`);
     }
     await context.close();
   });

@@ -221,11 +221,17 @@ fn client_options(url: &str, js: &JsValue) -> ClientOptions {
         None => get_string(js, "persistLastEventId"),
     };
     options.fetch_function = get(js, "fetch").and_then(|f| f.dyn_into().ok());
-    options.share = share_option(js);
+    // The everyday module has no sharing driver: the npm package loads the share module for
+    // every stream that asks to share, so this one never sees the option.
+    #[cfg(feature = "share")]
+    {
+        options.share = share_option(js);
+    }
     options
 }
 
 /// `share: true` or `share: { key }` (tab sharing); `false`/absent: none.
+#[cfg(feature = "share")]
 fn share_option(js: &JsValue) -> Option<tidings_web::Share> {
     let share = get(js, "share")?;
     if let Some(on) = share.as_bool() {
@@ -309,6 +315,7 @@ impl JsClient {
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
         let options = client_options(url, &options);
+        #[cfg(feature = "share")]
         if let Err(kind) = tidings_web::share_key(&options) {
             let error = ClientError {
                 kind,

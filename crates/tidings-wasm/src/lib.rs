@@ -14,6 +14,10 @@
 //!
 //! - [`client`]: `Client`, behind the npm `connect` and `stream`.
 //!
+//! Built twice by `npm/scripts/build.mjs`: as it is, the everyday client module
+//! (`tidings_wasm`), and with the `share` feature, the module for streams that share one
+//! connection between tabs (`tidings_wasm_share`), which only apps that share download.
+//!
 //! The npm `createParser` uses a separate, much smaller module (`tidings-parser-wasm`), so an
 //! app that only parses does not download the client.
 #![deny(missing_docs)]

@@ -190,6 +190,8 @@ pub(crate) enum Note {
     Status(Status),
     Error(ClientError),
     Close,
+    // Only the sharing driver changes a tab's role.
+    #[cfg_attr(not(feature = "share"), allow(dead_code))]
     Role(crate::Role),
 }
 
