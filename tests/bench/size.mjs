@@ -9,6 +9,8 @@
 //    next to eventsource-parser;
 //  * "connect only": `export { connect } from 'tidings'` + the client .wasm, next to
 //    @microsoft/fetch-event-source;
+//  * "connect with share": the same JS + the client-with-tab-sharing .wasm, which a stream
+//    opened with `share: true` loads instead (only if npm/wasm has it);
 //  * "main entry": `export { connect, createParser } from 'tidings'`: its JS (which is all an
 //    import fetches up front) and, for an app that uses both, the JS + both .wasm files.
 // Two measurements per usage:
@@ -18,7 +20,9 @@
 //  * "bundled": `esbuild --bundle --minify --format=esm` of the entry (what a production
 //    bundle adds), plus the .wasm files (already wasm-opt -Oz).
 // gzip at level 9 and brotli at quality 11 (node:zlib), each file compressed on its own.
-import { readFileSync } from 'node:fs';
+// `bundledJs` is the minified JS alone: the size floor of a usage (the TypeScript layer and the
+// wasm-bindgen glue, with no wasm), so the report can tell the wasm's share from the JS's.
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -56,12 +60,16 @@ async function usage(name, library, from, names, wasm = []) {
 const entry = join(root, 'npm/dist/index.js');
 const parserWasm = join(root, 'npm/wasm/tidings_parser_bg.wasm');
 const clientWasm = join(root, 'npm/wasm/tidings_wasm_bg.wasm');
-// What a stream with `share` loads instead of the client module (the client with tab sharing).
+// What a stream with `share: true` loads instead of the client module (the fuller client, with
+// tab sharing). Its JS is the connect-only bundle's (`share` is an option, not an import). It is
+// built by the npm build since the tab-sharing split; a tree without it still gets every other
+// figure, and the JSON says why the row is missing.
 const shareWasm = join(root, 'npm/wasm/tidings_wasm_share_bg.wasm');
+const hasShare = existsSync(shareWasm);
 const usages = [
   await usage('tidings: createParser only', 'tidings', entry, ['createParser'], [parserWasm]),
   await usage('tidings: connect only', 'tidings', entry, ['connect'], [clientWasm]),
-  await usage('tidings: connect with share', 'tidings', entry, ['connect'], [shareWasm]),
+  ...(hasShare ? [await usage('tidings: connect with share', 'tidings', entry, ['connect'], [shareWasm])] : []),
   await usage('tidings: main entry, both', 'tidings', entry, ['connect', 'createParser'], [parserWasm, clientWasm]),
   await usage('eventsource-parser: createParser', 'eventsource-parser', 'eventsource-parser', ['createParser']),
   await usage('@microsoft/fetch-event-source: fetchEventSource', '@microsoft/fetch-event-source', '@microsoft/fetch-event-source', ['fetchEventSource']),
@@ -69,5 +77,6 @@ const usages = [
 const versions = Object.fromEntries(
   ['eventsource-parser', '@microsoft/fetch-event-source'].map((n) => [n, JSON.parse(readFileSync(join(here, 'node_modules', n, 'package.json'))).version]),
 );
-const wasm = { parser: measure(readFileSync(parserWasm)), client: measure(readFileSync(clientWasm)), clientShare: measure(readFileSync(shareWasm)) };
-process.stdout.write(`${JSON.stringify({ wasm, usages, versions }, null, 1)}\n`);
+const wasm = { parser: measure(readFileSync(parserWasm)), client: measure(readFileSync(clientWasm)), ...(hasShare ? { clientShare: measure(readFileSync(shareWasm)) } : {}) };
+const notes = hasShare ? [] : [`${relative(root, shareWasm)} not built: no 'tidings: connect with share' row`];
+process.stdout.write(`${JSON.stringify({ wasm, usages, versions, notes }, null, 1)}\n`);
