@@ -11,7 +11,7 @@
 #   scripts/bench.sh           the full run (a few minutes), rewrites tests/bench/BENCHMARKS.md
 #   scripts/bench.sh --smoke   a tiny version of each (seconds once built) for CI: checks only
 #                              that every benchmark still runs and yields sane numbers; writes
-#                              nothing in the repo.
+#                              nothing in the repo (KEEP_BENCH_OUT=DIR keeps the raw JSON there).
 #
 # Assumes scripts/bootstrap.sh ran (Chromium, wasm-bindgen) and builds what is missing: the npm
 # package (if npm/dist or npm/wasm are absent), the dev server, the criterion bench.
@@ -25,7 +25,7 @@ smoke=0
 log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*" >&2; }
 start=$SECONDS
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+trap '[[ -n "${KEEP_BENCH_OUT:-}" ]] && cp -r "$out" "$KEEP_BENCH_OUT"; rm -rf "$out"' EXIT
 
 # --- what the benchmarks need ---------------------------------------------------------------------
 # tests/bench has its own lock file (peers + esbuild + playwright-core); same stamp as bootstrap.sh.
