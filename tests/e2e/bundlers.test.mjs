@@ -77,6 +77,8 @@ const sizes = [];
 // The two modules as built (the client is the one `connect` loads), to recognise hashed assets.
 const CLIENT_WASM_BYTES = readFileSync(join(repo, 'npm/wasm/tidings_wasm_bg.wasm')).length;
 const PARSER_WASM_BYTES = readFileSync(join(repo, 'npm/wasm/tidings_parser_bg.wasm')).length;
+// The client with tab sharing: emitted (a stream with `share` may load it), never fetched here.
+const SHARE_WASM_BYTES = readFileSync(join(repo, 'npm/wasm/tidings_wasm_share_bg.wasm')).length;
 
 /** The page fetched exactly one .wasm, the client module (`asset`: its emitted file name). */
 function fetchedOnlyTheClient(got, asset) {
@@ -237,7 +239,11 @@ test('webpack 5 production build (no wasm experiments) -> an event in Chromium',
   // A classic (non-module) script: webpack's default output; the wasm URL comes from publicPath 'auto'.
   writeFileSync(join(out, 'index.html'), page('<script defer src="./main.js"></script>'));
   const s = shipped(out);
-  assert.equal(s.rows.filter((r) => r.name.endsWith('.wasm')).length, 1, 'exactly one .wasm asset is emitted (the parser module is tree-shaken)');
+  assert.deepEqual(
+    s.rows.filter((r) => r.name.endsWith('.wasm')).map((r) => r.raw).sort((a, b) => a - b),
+    [CLIENT_WASM_BYTES, SHARE_WASM_BYTES].sort((a, b) => a - b),
+    'the two client modules are emitted as assets (the parser module is tree-shaken)',
+  );
   const asset = clientAsset(s);
   sizes.push(describe(`webpack ${WEBPACK} (production)`, s));
   t.diagnostic(sizes.at(-1));
@@ -255,11 +261,12 @@ test('vite build -> an event in Chromium', { timeout: 90_000 }, async (t) => {
   await run(join(app, 'node_modules/.bin/vite'), ['build', '--base', './', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], app);
   const s = shipped(out);
   const wasmRows = s.rows.filter((r) => r.name.endsWith('.wasm'));
-  assert.deepEqual(wasmRows.map((r) => r.raw).sort((a, b) => a - b), [PARSER_WASM_BYTES, CLIENT_WASM_BYTES].sort((a, b) => a - b), 'the two modules are emitted as assets');
+  assert.deepEqual(wasmRows.map((r) => r.raw).sort((a, b) => a - b), [PARSER_WASM_BYTES, CLIENT_WASM_BYTES, SHARE_WASM_BYTES].sort((a, b) => a - b), 'the three modules are emitted as assets');
   const asset = clientAsset(s);
-  // What the connect-only page downloads: every JS file and the client module, not the parser's.
-  const fetched = shipped(out, (name, bytes) => name.endsWith('.wasm') && bytes.length === PARSER_WASM_BYTES);
-  sizes.push(describe(`vite ${VITE} (build; without the parser .wasm, emitted but never fetched)`, fetched));
+  // What the connect-only page downloads: every JS file and the client module, not the parser's
+  // nor the share module.
+  const fetched = shipped(out, (name, bytes) => name.endsWith('.wasm') && (bytes.length === PARSER_WASM_BYTES || bytes.length === SHARE_WASM_BYTES));
+  sizes.push(describe(`vite ${VITE} (build; without the parser and share .wasm, emitted but never fetched)`, fetched));
   t.diagnostic(sizes.at(-1));
 
   const id = session('vite-build');
