@@ -49,10 +49,13 @@ function canShare(): boolean {
 }
 
 /**
- * The module a stream runs on: the share module for a stream that shares (where it can), or
- * once it is loaded anyway; the everyday module otherwise. @internal
+ * The module a stream runs on: the share module for a stream that shares (where it can), and
+ * for any stream once the share module is loaded or loading (one download, even when a plain
+ * stream opens while it is on its way; should it fail, that stream falls back to the everyday
+ * module); the everyday module otherwise. @internal
  */
 export function clientWasmFor(share: boolean): Promise<ClientWasm> {
-  if ((share && canShare()) || shareModule.ifReady()) return loadShareClientWasm();
-  return loadClientWasm();
+  if (share && canShare()) return loadShareClientWasm();
+  const sharing = shareModule.requested();
+  return sharing ? sharing.catch(() => loadClientWasm()) : loadClientWasm();
 }

@@ -52,7 +52,7 @@ function isSources(value: WasmSource | WasmSources): value is WasmSources {
  * Safe to call many times; a module loads once, and where it loads from is decided by the
  * first call that loads it (here or on first use).
  *
- * - `init()` preloads both modules from their default locations.
+ * - `init()` preloads the client and parser modules from their default locations.
  * - `init({ client, parser, clientShare })` says where each is (`false`: don't preload that
  *   one), e.g. `init({ parser: false })` for an app that only connects, or
  *   `init({ client: false, parser: false, clientShare: true })` for one whose streams share.

@@ -43,6 +43,8 @@ export interface LazyModule<T> {
   ifReady(): T | undefined;
   /** Loads the module once: every call returns the same promise; `source` counts only on the first. */
   load(source?: WasmSource): Promise<T>;
+  /** The promise of the first `load()`, or `undefined` while nothing asked for the module. */
+  requested(): Promise<T> | undefined;
 }
 
 /**
@@ -57,6 +59,7 @@ export function lazyModule<T extends Glue>(importGlue: () => Promise<T>, default
   let loading: Promise<T> | undefined;
   return {
     ifReady: () => loaded,
+    requested: () => loading,
     load(source) {
       loading ??= (async () => {
         const glue = await importGlue();
