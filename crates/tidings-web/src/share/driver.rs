@@ -22,6 +22,7 @@ use crate::error::{ClientError, ErrorKind, push_decimal};
 use crate::handles::{HandleKind, Tracked};
 
 /// Whether this context can share: Web Locks (secure contexts only) and BroadcastChannel.
+/// `canShare()` in `npm/src/client-wasm.ts` makes the same test before choosing the module.
 fn supported() -> bool {
     let has_channel = js_sys::Reflect::get(&js_sys::global(), &"BroadcastChannel".into())
         .is_ok_and(|c| c.is_function());
