@@ -54,6 +54,9 @@ if (!skipWasm) {
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       // The `producers` and `target_features` custom sections serve tools, not browsers.
       '--strip-producers', '--strip-target-features',
+      // TIDINGS_WASM_NAMES=1 keeps function names, for CPU profiles (tests/bench/ab.mjs
+      // --profile); never for a published build (the name section is a third of the size).
+      ...(process.env.TIDINGS_WASM_NAMES ? ['-g'] : []),
       wasmFile, '-o', wasmFile,
     ]);
     console.log(`${m.name}: ${before} bytes -> ${statSync(wasmFile).size} bytes after wasm-opt -Oz`);

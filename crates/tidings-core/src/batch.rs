@@ -46,8 +46,14 @@ pub mod record {
     pub const ERROR: u32 = 5;
 }
 
-/// The UTF-16 length of `text`, i.e. its JS `length`.
-fn utf16_len(text: &str) -> u32 {
+/// The UTF-16 length of `text`, i.e. its JS `length`: the unit of a batch's lengths.
+///
+/// ```
+/// use tidings_core::batch::utf16_len;
+/// assert_eq!(utf16_len("abc"), 3);
+/// assert_eq!(utf16_len("hé🎉"), 4);
+/// ```
+pub fn utf16_len(text: &str) -> u32 {
     let n = if text.is_ascii() {
         text.len()
     } else {

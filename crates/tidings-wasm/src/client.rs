@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, Uint32Array};
-use tidings_core::batch::Batch;
+use tidings_core::batch::{record, utf16_len};
 use tidings_core::policy::{AdaptiveStall, Config as PolicyConfig, Jitter, StallDetection};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use tidings_web::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
-    Listen, ListenerId, Transport, live_handles,
+    Listen, ListenerId, MessageBatch, MessagePart, Transport, live_handles,
 };
 
 use crate::{js_error, set};
@@ -294,6 +294,29 @@ fn error_to_js(error: &ClientError) -> JsValue {
     value
 }
 
+/// The records of `messages` in `tidings_core::batch`'s format, over the batch's own text:
+/// its parts are stored in the order the format lists them, so the text crosses as it is,
+/// decoded once, with no copy into a second buffer. `records` is reused between calls.
+fn batch_records(messages: &MessageBatch, records: &mut Vec<u32>) -> Uint32Array {
+    records.clear();
+    // The common case, ASCII, needs no UTF-16 count per part.
+    let ascii = messages.text().is_ascii();
+    for part in messages.parts() {
+        let (kind, text) = match part {
+            MessagePart::Type(text) => (record::TYPE, text),
+            MessagePart::LastEventId(text) => (record::ID, text),
+            MessagePart::Data(text) => (record::EVENT, text),
+        };
+        let len = if ascii {
+            text.len() as u32
+        } else {
+            utf16_len(text)
+        };
+        records.extend([kind, len]);
+    }
+    Uint32Array::from(&records[..])
+}
+
 /// The full client: reconnects, policy, typed errors, metrics.
 ///
 /// `on(kind, eventType, callback)` with `kind` one of `batch` (`(records, text)`: every event
@@ -347,24 +370,14 @@ impl JsClient {
             },
         };
         // Reused for every batch of this listener; emptied before the call into JS.
-        let batch = RefCell::new(Batch::default());
+        let records = RefCell::new(Vec::new());
         let id = self.client.on(listen, move |event| {
             let null = &JsValue::NULL;
             // A throwing user callback must not break delivery to the others.
             let _ = match event {
                 ClientEvent::Messages(messages) => {
-                    let (records, text) = {
-                        let mut batch = batch.borrow_mut();
-                        batch.start();
-                        for m in *messages {
-                            batch.push_event(&m.event_type, &m.data, &m.last_event_id);
-                        }
-                        (
-                            Uint32Array::from(batch.records()),
-                            JsValue::from_str(batch.text()),
-                        )
-                    };
-                    callback.call2(null, &records, &text)
+                    let records = batch_records(messages, &mut records.borrow_mut());
+                    callback.call2(null, &records, &JsValue::from_str(messages.text()))
                 }
                 ClientEvent::Message(m) => callback.call3(
                     null,

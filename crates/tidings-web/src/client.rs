@@ -24,6 +24,7 @@ use crate::error::{ClientError, ErrorKind};
 use crate::eventsource::EventSourceConnection;
 use crate::fetch::{FetchConnection, FetchRequest};
 use crate::handles::{HandleKind, Tracked};
+use crate::messages::MessageBatch;
 use crate::options::{ClientOptions, Transport};
 use crate::transport::{ResponseHead, Sink, TransportUpdate};
 
@@ -90,7 +91,7 @@ pub enum ClientEvent<'a> {
     /// Consecutive events, delivered at once to [`Listen::Messages`] listeners: every event of
     /// one chunk of the stream, in order. One call per chunk is what keeps bindings that cross
     /// into JS fast on streams of many small events.
-    Messages(&'a [MessageEvent]),
+    Messages(&'a MessageBatch),
     /// The server's `retry:` changed the reconnection floor (fetch only).
     Retry(u64),
     /// A comment line (fetch only); servers send them as heartbeats.
@@ -178,9 +179,10 @@ enum Connection {
 /// Notifications collected while the state is borrowed, delivered after.
 pub(crate) enum Note {
     Open(OpenInfo),
-    /// An event of the connection with this generation. A listener that closes or reconnects
-    /// the client ends that connection: its remaining events are then not delivered.
-    Message(MessageEvent, u64),
+    /// Events of the connection with this generation, in order (see [`push_message`]). A
+    /// listener that closes or reconnects the client ends that connection: its remaining
+    /// events are then not delivered.
+    Messages(MessageBatch, u64),
     /// The last event ID of the connection with this generation moved without an event (a
     /// block with `id:` and no data). Applied in stream order, after the events before it,
     /// and not at all once a listener replaced that connection.
@@ -252,6 +254,9 @@ pub(crate) struct Shared {
     /// their notes wait in `pending` and are delivered together, so batch listeners get one
     /// call per chunk. No listener runs in between, so nothing can observe the delay.
     in_chunk: Cell<bool>,
+    /// `Date.now()` when the current chunk arrived: its events all arrived then, and one
+    /// clock read per chunk instead of per event matters on streams of many small events.
+    chunk_now: Cell<u64>,
     pending: RefCell<Vec<Note>>,
     /// Tab sharing (Web Locks + BroadcastChannel), when on and supported.
     pub(crate) share: RefCell<Option<crate::share::Coordinator>>,
@@ -395,6 +400,7 @@ impl Client {
             }),
             alive: Cell::new(true),
             in_chunk: Cell::new(false),
+            chunk_now: Cell::new(0),
             pending: RefCell::new(Vec::new()),
             share: RefCell::new(None),
         });
@@ -470,7 +476,7 @@ impl Client {
     ///         for m in *batch {
     ///             if m.data == "reload" {
     ///                 // Events after this one are fetched again from the server.
-    ///                 handle.reconnect_from(&m.last_event_id);
+    ///                 handle.reconnect_from(m.last_event_id);
     ///                 return;
     ///             }
     ///         }
@@ -929,7 +935,11 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
     {
         let mut state = shared.state.borrow_mut();
         let state = &mut *state;
-        let now = now_ms();
+        let now = if shared.in_chunk.get() {
+            shared.chunk_now.get()
+        } else {
+            now_ms()
+        };
         match update {
             TransportUpdate::Response(head) => {
                 needs_pump = true;
@@ -963,6 +973,7 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                     arm_timer(shared, state, now);
                 }
                 shared.in_chunk.set(true);
+                shared.chunk_now.set(now);
             }
             TransportUpdate::ChunkEnd => shared.in_chunk.set(false),
             TransportUpdate::Frame(Frame::Event(event)) => {
@@ -978,14 +989,12 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                 } else {
                     state.metrics.messages += 1;
                     state.metrics.last_event_at_ms = Some(now);
-                    notes.push(Note::Message(
-                        MessageEvent {
-                            event_type: event.event_type.to_owned(),
-                            data: event.data.to_owned(),
-                            last_event_id: event.last_event_id.to_owned(),
-                        },
-                        state.generation,
-                    ));
+                    // Inside a chunk straight into the pending notes: no note per event.
+                    if shared.in_chunk.get() {
+                        push_message(&mut shared.pending.borrow_mut(), state.generation, &event);
+                    } else {
+                        push_message(&mut notes, state.generation, &event);
+                    }
                 }
             }
             TransportUpdate::LastEventId(id) => {
@@ -1115,24 +1124,41 @@ fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<
     }
 }
 
+/// Adds an event of connection `generation` to `notes`: to the batch at the end when it is of
+/// the same connection, so that a chunk's events travel as one [`Note::Messages`].
+pub(crate) fn push_message(
+    notes: &mut Vec<Note>,
+    generation: u64,
+    event: &tidings_core::Event<'_>,
+) {
+    if let Some(Note::Messages(batch, of)) = notes.last_mut()
+        && *of == generation
+    {
+        batch.push(event.event_type, event.data, event.last_event_id);
+        return;
+    }
+    let mut batch = MessageBatch::default();
+    batch.push(event.event_type, event.data, event.last_event_id);
+    notes.push(Note::Messages(batch, generation));
+}
+
 /// Calls the listeners for each note, with no borrow held (listeners may call the client).
-/// Runs of consecutive messages go to [`Listen::Messages`] listeners in one call.
+/// Consecutive messages of one connection go to [`Listen::Messages`] listeners in one call.
 pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
     let mut notes = notes.into_iter().peekable();
-    let mut run: Vec<MessageEvent> = Vec::new();
     while let Some(note) = notes.next() {
         if !shared.alive.get() {
             return;
         }
-        let Note::Message(message, generation) = note else {
+        let Note::Messages(mut messages, generation) = note else {
             deliver_one(shared, note);
             continue;
         };
-        run.push(message);
-        if matches!(notes.peek(), Some(Note::Message(_, next)) if *next == generation) {
-            continue;
+        while let Some(Note::Messages(more, _)) =
+            notes.next_if(|next| matches!(next, Note::Messages(_, g) if *g == generation))
+        {
+            messages.extend_from(&more);
         }
-        let messages = std::mem::take(&mut run);
         let current = || shared.alive.get() && shared.state.borrow().generation == generation;
         // Per-event listeners first, event by event, each event moving the last event ID as
         // it is delivered. A listener that closes or reconnects the client ends this
@@ -1149,8 +1175,9 @@ pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
                 if !current() {
                     break;
                 }
-                set_last_event_id(&mut shared.state.borrow_mut(), &message.last_event_id);
-                let event = ClientEvent::Message(message);
+                set_last_event_id(&mut shared.state.borrow_mut(), message.last_event_id);
+                let message = message.to_event();
+                let event = ClientEvent::Message(&message);
                 for callback in targets(shared, |listen| matches_listen(listen, &event)) {
                     if !current() {
                         break;
@@ -1162,25 +1189,25 @@ pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
         } else if let (true, Some(last)) = (current(), messages.last()) {
             // No user code runs before the batch listeners (the npm client's case), so the
             // run is delivered as a whole: no per-event lookups on this hot path.
-            set_last_event_id(&mut shared.state.borrow_mut(), &last.last_event_id);
+            set_last_event_id(&mut shared.state.borrow_mut(), last.last_event_id);
             delivered = messages.len();
         }
-        let messages = &messages[..delivered];
+        messages.truncate(delivered);
         if messages.is_empty() {
             continue;
         }
-        crate::share::on_local_messages(shared, messages);
-        shared
-            .listeners
-            .borrow_mut()
-            .streams
-            .retain(|s| messages.iter().all(|m| s.unbounded_send(m.clone()).is_ok()));
+        crate::share::on_local_messages(shared, &messages);
+        shared.listeners.borrow_mut().streams.retain(|s| {
+            messages
+                .iter()
+                .all(|m| s.unbounded_send(m.to_event()).is_ok())
+        });
         // Then batch listeners, with the whole run at once.
         for callback in targets(shared, |listen| matches!(listen, Listen::Messages)) {
             if !current() {
                 break;
             }
-            callback(&ClientEvent::Messages(messages));
+            callback(&ClientEvent::Messages(&messages));
         }
     }
 }
@@ -1225,7 +1252,8 @@ fn deliver_one(shared: &Rc<Shared>, note: Note) {
     }
     let event = match &note {
         Note::Open(info) => ClientEvent::Open(info),
-        Note::Message(message, _) => ClientEvent::Message(message),
+        // Delivered by `deliver`, never one by one.
+        Note::Messages(..) => return,
         Note::Retry(ms) => ClientEvent::Retry(*ms),
         Note::Comment(text) => ClientEvent::Comment(text),
         Note::Status(status) => ClientEvent::Status(*status),

@@ -40,6 +40,7 @@ mod error;
 mod eventsource;
 mod fetch;
 mod handles;
+mod messages;
 mod options;
 mod persist;
 mod share;
@@ -50,6 +51,7 @@ pub use client::{
 };
 pub use error::{ClientError, ErrorKind};
 pub use handles::{LiveHandles, live_handles};
+pub use messages::{Iter as MessageBatchIter, MessageBatch, MessagePart, MessageRef};
 pub use options::{Body, ClientOptions, Credentials, HeaderCallback, HeadersFuture, Transport};
 pub use persist::clear_persisted_last_event_id;
 pub use share::{Role, Share, share_key};

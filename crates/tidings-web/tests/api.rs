@@ -236,7 +236,7 @@ async fn batch_listeners_get_every_event_once_in_order_and_agree_with_per_event_
             assert!(!batch.is_empty(), "no empty batches");
             count.set(count.get() + 1);
             sink.borrow_mut()
-                .extend(batch.iter().map(|m| m.last_event_id.clone()));
+                .extend(batch.iter().map(|m| m.last_event_id.to_owned()));
         }
     });
     let sink = per_event.clone();
@@ -290,9 +290,9 @@ async fn a_batch_listener_may_resume_from_where_it_stopped() {
     client.on(Listen::Messages, move |e| {
         if let ClientEvent::Messages(batch) = e {
             for m in *batch {
-                sink.borrow_mut().push(m.last_event_id.clone());
+                sink.borrow_mut().push(m.last_event_id.to_owned());
                 if m.last_event_id == "5" && !once.replace(true) {
-                    handle.reconnect_from(&m.last_event_id);
+                    handle.reconnect_from(m.last_event_id);
                     return;
                 }
             }

@@ -15,11 +15,12 @@ use super::lock::{self, LockRequest};
 use super::wire;
 use super::{Role, share_key};
 use crate::client::{
-    self, MessageEvent, Note, OpenInfo, Shared, Status, defer_drop, deliver, new_policy, now_ms,
-    pump, set_last_event_id,
+    self, Note, OpenInfo, Shared, Status, defer_drop, deliver, new_policy, now_ms, pump,
+    set_last_event_id,
 };
 use crate::error::{ClientError, ErrorKind, push_decimal};
 use crate::handles::{HandleKind, Tracked};
+use crate::messages::MessageBatch;
 
 /// Whether this context can share: Web Locks (secure contexts only) and BroadcastChannel.
 /// `canShare()` in `npm/src/client-wasm.ts` makes the same test before choosing the module.
@@ -377,14 +378,12 @@ fn deliver_remote(shared: &Rc<Shared>, deliveries: Vec<Delivery>) {
                 Delivery::Event(event) => {
                     state.metrics.messages += 1;
                     state.metrics.last_event_at_ms = Some(now_ms());
-                    notes.push(Note::Message(
-                        MessageEvent {
-                            event_type: event.event_type,
-                            data: event.data,
-                            last_event_id: event.id,
-                        },
-                        generation,
-                    ));
+                    let event = tidings_core::Event {
+                        event_type: &event.event_type,
+                        data: &event.data,
+                        last_event_id: &event.id,
+                    };
+                    client::push_message(&mut notes, generation, &event);
                 }
                 Delivery::Gap { missed } => notes.push(Note::Error(ClientError {
                     kind: ErrorKind::SharedGap { missed },
@@ -421,7 +420,7 @@ fn deliver_remote(shared: &Rc<Shared>, deliveries: Vec<Delivery>) {
 }
 
 /// Leader hook: events this tab's own connection delivered go to the other tabs.
-pub(crate) fn on_local_messages(shared: &Rc<Shared>, messages: &[MessageEvent]) {
+pub(crate) fn on_local_messages(shared: &Rc<Shared>, messages: &MessageBatch) {
     let Ok(mut share) = shared.share.try_borrow_mut() else {
         return;
     };
@@ -431,7 +430,7 @@ pub(crate) fn on_local_messages(shared: &Rc<Shared>, messages: &[MessageEvent]) 
     }
     for m in messages {
         co.tab
-            .handle_own_event(&m.event_type, &m.data, &m.last_event_id);
+            .handle_own_event(m.event_type, m.data, m.last_event_id);
     }
     flush(co);
 }

@@ -152,7 +152,8 @@ fn absolute_url(url: &str) -> String {
 mod without_driver {
     use std::rc::Rc;
 
-    use crate::client::{MessageEvent, Note, Shared};
+    use crate::client::{Note, Shared};
+    use crate::messages::MessageBatch;
 
     /// Never built: without the driver no client holds a share.
     pub(crate) enum Coordinator {}
@@ -161,7 +162,7 @@ mod without_driver {
 
     pub(crate) fn detach(_shared: &Rc<Shared>) {}
 
-    pub(crate) fn on_local_messages(_shared: &Rc<Shared>, _messages: &[MessageEvent]) {}
+    pub(crate) fn on_local_messages(_shared: &Rc<Shared>, _messages: &MessageBatch) {}
 
     pub(crate) fn on_local_note(_shared: &Rc<Shared>, _note: &Note) {}
 }

@@ -1,0 +1,299 @@
+//! [`MessageBatch`]: the events of one chunk of the stream, stored in one buffer.
+//!
+//! Why not a `Vec<MessageEvent>`: on a stream of small events (LLM tokens) three owned
+//! strings per event were most of the client's time in the browser, more than parsing them.
+//! A batch copies each event's data once into a shared buffer, and an event type or last
+//! event ID equal to the previous event's (the usual case) is not copied at all.
+
+use crate::MessageEvent;
+
+/// Byte ranges into [`MessageBatch::text`]: type, data, last event ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spans {
+    event_type: (u32, u32),
+    data: (u32, u32),
+    last_event_id: (u32, u32),
+}
+
+/// Consecutive events of one connection, in order: what [`ClientEvent::Messages`] carries.
+///
+/// ```
+/// use tidings_web::MessageBatch;
+///
+/// let mut batch = MessageBatch::default();
+/// batch.push("message", "hello", "1");
+/// batch.push("message", "world", "2");
+/// assert_eq!(batch.len(), 2);
+/// let data: Vec<&str> = batch.iter().map(|m| m.data).collect();
+/// assert_eq!(data, ["hello", "world"]);
+/// assert_eq!(batch.last().unwrap().last_event_id, "2");
+/// assert_eq!(batch.get(0).unwrap().to_event().data, "hello");
+/// ```
+///
+/// [`ClientEvent::Messages`]: crate::ClientEvent::Messages
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageBatch {
+    text: String,
+    spans: Vec<Spans>,
+}
+
+/// A string stored in a [`MessageBatch`]; see [`MessageBatch::parts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessagePart<'a> {
+    /// The type of this and the following events.
+    Type(&'a str),
+    /// The last event ID of this and the following events.
+    LastEventId(&'a str),
+    /// An event's data.
+    Data(&'a str),
+}
+
+/// One event of a [`MessageBatch`], borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageRef<'a> {
+    /// The event type (`message` unless the server sent `event:`).
+    pub event_type: &'a str,
+    /// The data.
+    pub data: &'a str,
+    /// The last event ID in force for this event.
+    pub last_event_id: &'a str,
+}
+
+impl MessageRef<'_> {
+    /// The event as an owned [`MessageEvent`].
+    ///
+    /// ```
+    /// use tidings_web::{MessageBatch, MessageEvent};
+    ///
+    /// let mut batch = MessageBatch::default();
+    /// batch.push("tick", "1", "a");
+    /// let owned: MessageEvent = batch.get(0).unwrap().to_event();
+    /// assert_eq!((owned.event_type.as_str(), owned.last_event_id.as_str()), ("tick", "a"));
+    /// ```
+    pub fn to_event(&self) -> MessageEvent {
+        MessageEvent {
+            event_type: self.event_type.to_owned(),
+            data: self.data.to_owned(),
+            last_event_id: self.last_event_id.to_owned(),
+        }
+    }
+}
+
+impl MessageBatch {
+    /// Appends an event.
+    pub fn push(&mut self, event_type: &str, data: &str, last_event_id: &str) {
+        let previous = self.spans.last().copied();
+        let event_type = match previous {
+            Some(p) if self.slice(p.event_type) == event_type => p.event_type,
+            _ => self.append(event_type),
+        };
+        let last_event_id = match previous {
+            Some(p) if self.slice(p.last_event_id) == last_event_id => p.last_event_id,
+            _ => self.append(last_event_id),
+        };
+        let data = self.append(data);
+        self.spans.push(Spans {
+            event_type,
+            data,
+            last_event_id,
+        });
+    }
+
+    /// Appends every event of `other`, in order.
+    pub fn extend_from(&mut self, other: &MessageBatch) {
+        for m in other {
+            self.push(m.event_type, m.data, m.last_event_id);
+        }
+    }
+
+    /// How many events.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The event at `index`.
+    pub fn get(&self, index: usize) -> Option<MessageRef<'_>> {
+        self.spans.get(index).map(|s| self.event(s))
+    }
+
+    /// The last event.
+    pub fn last(&self) -> Option<MessageRef<'_>> {
+        self.spans.last().map(|s| self.event(s))
+    }
+
+    /// The events in order.
+    pub fn iter(&self) -> Iter<'_> {
+        self.into_iter()
+    }
+
+    /// The buffer every event's strings are stored in: the [`parts`](MessageBatch::parts),
+    /// concatenated.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Every stored string once, in the order of [`text`](MessageBatch::text): per event its
+    /// type and last event ID where they differ from the previous event's (always for the
+    /// first), then its data. For bindings that hand a batch over as one string plus lengths
+    /// (`tidings_core::batch`'s format, the npm package): no copy of the text is needed.
+    ///
+    /// ```
+    /// use tidings_web::{MessageBatch, MessagePart};
+    ///
+    /// let mut batch = MessageBatch::default();
+    /// batch.push("message", "a", "");
+    /// batch.push("message", "b", "");
+    /// batch.push("tick", "c", "9");
+    /// let parts: Vec<MessagePart<'_>> = batch.parts().collect();
+    /// use MessagePart::*;
+    /// assert_eq!(
+    ///     parts,
+    ///     [Type("message"), LastEventId(""), Data("a"), Data("b"), Type("tick"), LastEventId("9"), Data("c")]
+    /// );
+    /// assert_eq!(batch.text(), "messageabtick9c");
+    /// ```
+    pub fn parts(&self) -> impl Iterator<Item = MessagePart<'_>> + '_ {
+        let mut previous: Option<Spans> = None;
+        self.spans.iter().flat_map(move |s| {
+            let new_type = previous.is_none_or(|p| p.event_type != s.event_type);
+            let new_id = previous.is_none_or(|p| p.last_event_id != s.last_event_id);
+            previous = Some(*s);
+            [
+                new_type.then(|| MessagePart::Type(self.slice(s.event_type))),
+                new_id.then(|| MessagePart::LastEventId(self.slice(s.last_event_id))),
+                Some(MessagePart::Data(self.slice(s.data))),
+            ]
+            .into_iter()
+            .flatten()
+        })
+    }
+
+    /// Keeps the first `len` events.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.spans.truncate(len);
+        // An event's data is the last thing stored for it: the text of the dropped events
+        // goes too, so the parts stay the whole text.
+        let end = self.spans.last().map_or(0, |s| s.data.1);
+        self.text.truncate(end as usize);
+    }
+
+    fn event(&self, spans: &Spans) -> MessageRef<'_> {
+        MessageRef {
+            event_type: self.slice(spans.event_type),
+            data: self.slice(spans.data),
+            last_event_id: self.slice(spans.last_event_id),
+        }
+    }
+
+    fn slice(&self, (start, end): (u32, u32)) -> &str {
+        // Ranges only ever come from `append`, at character boundaries of `text`.
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    fn append(&mut self, part: &str) -> (u32, u32) {
+        let start = self.text.len() as u32;
+        self.text.push_str(part);
+        (start, self.text.len() as u32)
+    }
+}
+
+impl<'a> IntoIterator for &'a MessageBatch {
+    type Item = MessageRef<'a>;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        Iter {
+            batch: self,
+            spans: self.spans.iter(),
+        }
+    }
+}
+
+/// The events of a [`MessageBatch`], in order (`for m in &batch`).
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    batch: &'a MessageBatch,
+    spans: core::slice::Iter<'a, Spans>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = MessageRef<'a>;
+
+    fn next(&mut self) -> Option<MessageRef<'a>> {
+        self.spans.next().map(|s| self.batch.event(s))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_cover_the_text_in_order_and_events_read_back() {
+        let mut batch = MessageBatch::default();
+        batch.push("message", "a", "1");
+        batch.push("message", "bé", "1");
+        batch.push("message", "c", "2");
+        batch.push("tick", "", "2");
+        batch.push("message", "🎉", "");
+        let joined: String = batch
+            .parts()
+            .map(|p| match p {
+                MessagePart::Type(t) | MessagePart::LastEventId(t) | MessagePart::Data(t) => t,
+            })
+            .collect();
+        assert_eq!(joined, batch.text());
+        let events: Vec<_> = batch
+            .iter()
+            .map(|m| (m.event_type, m.data, m.last_event_id))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("message", "a", "1"),
+                ("message", "bé", "1"),
+                ("message", "c", "2"),
+                ("tick", "", "2"),
+                ("message", "🎉", ""),
+            ]
+        );
+        // An unchanged type or ID is stored once.
+        assert_eq!(batch.text(), "message1abé2ctickmessage🎉");
+    }
+
+    #[test]
+    fn truncate_and_extend_keep_the_parts_a_prefix_of_the_text() {
+        let mut batch = MessageBatch::default();
+        batch.push("message", "a", "1");
+        batch.push("message", "b", "2");
+        batch.truncate(1);
+        assert_eq!(batch.len(), 1);
+        let mut other = MessageBatch::default();
+        other.push("message", "c", "3");
+        batch.extend_from(&other);
+        let ids: Vec<_> = batch.iter().map(|m| m.last_event_id).collect();
+        assert_eq!(ids, ["1", "3"]);
+        let joined: String = batch
+            .parts()
+            .map(|p| match p {
+                MessagePart::Type(t) | MessagePart::LastEventId(t) | MessagePart::Data(t) => t,
+            })
+            .collect();
+        assert_eq!(joined, batch.text(), "nothing of the dropped event is left");
+        assert_eq!(batch.get(1).unwrap().to_event().data, "c");
+        assert!(batch.get(2).is_none());
+    }
+}
