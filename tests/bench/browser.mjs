@@ -1,7 +1,7 @@
 // Event delivery and memory in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core). Prints one JSON document on stdout.
 //
-//   node tests/bench/browser.mjs [--smoke] [--runs N] [--client-runs N] [--warmup N] [--reconnects N]
+//   node tests/bench/browser.mjs [--smoke] [--runs N] [--client-runs N] [--warmup N] [--reconnects N] [--steady N]
 //
 // Prepares a temp dir with the page, esbuild bundles of the peers (the browser cannot resolve
 // their bare or extension-less imports) and the workload files, serves it with
@@ -38,6 +38,9 @@ const clientRuns = option('--client-runs', smoke ? 1 : 5);
 // own per-origin state) to reconnect 1,100. Smoke: 10 -> 60, enough to exercise every step.
 const warmup = option('--warmup', smoke ? 10 : 100);
 const reconnects = option('--reconnects', smoke ? 60 : 1100);
+// One more point after the last checkpoint, reported apart: growth once V8 has compiled what
+// it will (measured: between reconnects 100 and 1,100 most of tidings' growth is JIT code).
+const steadyTo = option('--steady', smoke ? 80 : 2100);
 if (!(warmup > 0 && reconnects > warmup)) throw new Error(`need 0 < --warmup (${warmup}) < --reconnects (${reconnects})`);
 const log = (...m) => process.stderr.write(`[browser] ${m.join(' ')}\n`);
 
@@ -126,8 +129,9 @@ try {
       const n = Math.round(warmup + ((reconnects - warmup) * i) / steps);
       checkpoints.push(await heap(await memPage.evaluate((k) => window.benchMemoryUntil(k), n)));
     }
+    const steady = steadyTo > reconnects ? await heap(await memPage.evaluate((k) => window.benchMemoryUntil(k), steadyTo)) : undefined;
     const stopped = await heap(await memPage.evaluate(() => window.benchMemoryStop()));
-    memory[kind] = { target: reconnects, warmup, first, checkpoints, from: checkpoints[0], after: checkpoints[checkpoints.length - 1], stopped };
+    memory[kind] = { target: reconnects, warmup, first, checkpoints, from: checkpoints[0], after: checkpoints[checkpoints.length - 1], steady, stopped };
     await memPage.close();
   }
 
