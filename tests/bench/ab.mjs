@@ -8,7 +8,7 @@
 //
 // NPMDIR is a built copy of npm/ (its dist/ and wasm/ are served, e.g. `cp -r npm/dist npm/wasm
 // /tmp/a/` before a change). --profile writes one Chromium CPU profile per build (the last run)
-// as DIR/LABEL.cpuprofile, for DevTools or `node tests/bench/ab.mjs`'s own top-10 summary.
+// as DIR/LABEL.cpuprofile (for DevTools) and prints its 25 largest self times.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -69,6 +69,25 @@ pub struct MessageEvent {
     pub last_event_id: String,
 }
 
+impl From<tidings_core::Event<'_>> for MessageEvent {
+    /// Copies a borrowed event (from the parser or a [`MessageBatch`]).
+    ///
+    /// ```
+    /// use tidings_web::MessageEvent;
+    ///
+    /// let event = tidings_core::Event { event_type: "tick", data: "1", last_event_id: "a" };
+    /// let owned = MessageEvent::from(event);
+    /// assert_eq!((owned.event_type.as_str(), owned.data.as_str()), ("tick", "1"));
+    /// ```
+    fn from(event: tidings_core::Event<'_>) -> MessageEvent {
+        MessageEvent {
+            event_type: event.event_type.to_owned(),
+            data: event.data.to_owned(),
+            last_event_id: event.last_event_id.to_owned(),
+        }
+    }
+}
+
 /// What the `open` notification carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenInfo {
@@ -1134,11 +1153,11 @@ pub(crate) fn push_message(
     if let Some(Note::Messages(batch, of)) = notes.last_mut()
         && *of == generation
     {
-        batch.push(event.event_type, event.data, event.last_event_id);
+        batch.push(*event);
         return;
     }
     let mut batch = MessageBatch::default();
-    batch.push(event.event_type, event.data, event.last_event_id);
+    batch.push(*event);
     notes.push(Note::Messages(batch, generation));
 }
 
@@ -1176,7 +1195,7 @@ pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
                     break;
                 }
                 set_last_event_id(&mut shared.state.borrow_mut(), message.last_event_id);
-                let message = message.to_event();
+                let message = MessageEvent::from(message);
                 let event = ClientEvent::Message(&message);
                 for callback in targets(shared, |listen| matches_listen(listen, &event)) {
                     if !current() {
@@ -1200,7 +1219,7 @@ pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
         shared.listeners.borrow_mut().streams.retain(|s| {
             messages
                 .iter()
-                .all(|m| s.unbounded_send(m.to_event()).is_ok())
+                .all(|m| s.unbounded_send(MessageEvent::from(m)).is_ok())
         });
         // Then batch listeners, with the whole run at once.
         for callback in targets(shared, |listen| matches!(listen, Listen::Messages)) {

@@ -51,9 +51,7 @@ pub use client::{
 };
 pub use error::{ClientError, ErrorKind};
 pub use handles::{LiveHandles, live_handles};
-pub use messages::{
-    Iter as MessageBatchIter, MessageBatch, MessagePart, MessageRef, Parts as MessageParts,
-};
+pub use messages::{Iter as MessageBatchIter, MessageBatch, MessagePart, Parts as MessageParts};
 pub use options::{Body, ClientOptions, Credentials, HeaderCallback, HeadersFuture, Transport};
 pub use persist::clear_persisted_last_event_id;
 pub use share::{Role, Share, share_key};

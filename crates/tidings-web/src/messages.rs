@@ -5,7 +5,7 @@
 //! A batch copies each event's data once into a shared buffer, and an event type or last
 //! event ID equal to the previous event's (the usual case) is not copied at all.
 
-use crate::MessageEvent;
+use tidings_core::Event;
 
 /// Byte ranges into [`MessageBatch::text`]: type, data, last event ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,17 +17,20 @@ struct Spans {
 
 /// Consecutive events of one connection, in order: what [`ClientEvent::Messages`] carries.
 ///
+/// Its events read back as [`tidings_core::Event`]s, borrowed from the batch.
+///
 /// ```
-/// use tidings_web::MessageBatch;
+/// use tidings_core::Event;
+/// use tidings_web::{MessageBatch, MessageEvent};
 ///
 /// let mut batch = MessageBatch::default();
-/// batch.push("message", "hello", "1");
-/// batch.push("message", "world", "2");
+/// batch.push(Event { event_type: "message", data: "hello", last_event_id: "1" });
+/// batch.push(Event { event_type: "message", data: "world", last_event_id: "2" });
 /// assert_eq!(batch.len(), 2);
 /// let data: Vec<&str> = batch.iter().map(|m| m.data).collect();
 /// assert_eq!(data, ["hello", "world"]);
 /// assert_eq!(batch.last().unwrap().last_event_id, "2");
-/// assert_eq!(batch.get(0).unwrap().to_event().data, "hello");
+/// assert_eq!(MessageEvent::from(batch.get(0).unwrap()).data, "hello");
 /// ```
 ///
 /// [`ClientEvent::Messages`]: crate::ClientEvent::Messages
@@ -91,40 +94,14 @@ impl<'a> Iterator for Parts<'a> {
     }
 }
 
-/// One event of a [`MessageBatch`], borrowed from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MessageRef<'a> {
-    /// The event type (`message` unless the server sent `event:`).
-    pub event_type: &'a str,
-    /// The data.
-    pub data: &'a str,
-    /// The last event ID in force for this event.
-    pub last_event_id: &'a str,
-}
-
-impl MessageRef<'_> {
-    /// The event as an owned [`MessageEvent`].
-    ///
-    /// ```
-    /// use tidings_web::{MessageBatch, MessageEvent};
-    ///
-    /// let mut batch = MessageBatch::default();
-    /// batch.push("tick", "1", "a");
-    /// let owned: MessageEvent = batch.get(0).unwrap().to_event();
-    /// assert_eq!((owned.event_type.as_str(), owned.last_event_id.as_str()), ("tick", "a"));
-    /// ```
-    pub fn to_event(&self) -> MessageEvent {
-        MessageEvent {
-            event_type: self.event_type.to_owned(),
-            data: self.data.to_owned(),
-            last_event_id: self.last_event_id.to_owned(),
-        }
-    }
-}
-
 impl MessageBatch {
     /// Appends an event.
-    pub fn push(&mut self, event_type: &str, data: &str, last_event_id: &str) {
+    pub fn push(&mut self, event: Event<'_>) {
+        let Event {
+            event_type,
+            data,
+            last_event_id,
+        } = event;
         let previous = self.spans.last().copied();
         let event_type = match previous {
             Some(p) if self.slice(p.event_type) == event_type => p.event_type,
@@ -144,8 +121,8 @@ impl MessageBatch {
 
     /// Appends every event of `other`, in order.
     pub fn extend_from(&mut self, other: &MessageBatch) {
-        for m in other {
-            self.push(m.event_type, m.data, m.last_event_id);
+        for event in other {
+            self.push(event);
         }
     }
 
@@ -160,12 +137,12 @@ impl MessageBatch {
     }
 
     /// The event at `index`.
-    pub fn get(&self, index: usize) -> Option<MessageRef<'_>> {
+    pub fn get(&self, index: usize) -> Option<Event<'_>> {
         self.spans.get(index).map(|s| self.event(s))
     }
 
     /// The last event.
-    pub fn last(&self) -> Option<MessageRef<'_>> {
+    pub fn last(&self) -> Option<Event<'_>> {
         self.spans.last().map(|s| self.event(s))
     }
 
@@ -186,12 +163,13 @@ impl MessageBatch {
     /// (`tidings_core::batch`'s format, the npm package): no copy of the text is needed.
     ///
     /// ```
+    /// use tidings_core::Event;
     /// use tidings_web::{MessageBatch, MessagePart};
     ///
     /// let mut batch = MessageBatch::default();
-    /// batch.push("message", "a", "");
-    /// batch.push("message", "b", "");
-    /// batch.push("tick", "c", "9");
+    /// for (event_type, data, last_event_id) in [("message", "a", ""), ("message", "b", ""), ("tick", "c", "9")] {
+    ///     batch.push(Event { event_type, data, last_event_id });
+    /// }
     /// let parts: Vec<MessagePart<'_>> = batch.parts().collect();
     /// use MessagePart::*;
     /// assert_eq!(
@@ -217,8 +195,8 @@ impl MessageBatch {
         self.text.truncate(end as usize);
     }
 
-    fn event(&self, spans: &Spans) -> MessageRef<'_> {
-        MessageRef {
+    fn event(&self, spans: &Spans) -> Event<'_> {
+        Event {
             event_type: self.slice(spans.event_type),
             data: self.slice(spans.data),
             last_event_id: self.slice(spans.last_event_id),
@@ -240,7 +218,7 @@ impl MessageBatch {
 }
 
 impl<'a> IntoIterator for &'a MessageBatch {
-    type Item = MessageRef<'a>;
+    type Item = Event<'a>;
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
@@ -259,9 +237,9 @@ pub struct Iter<'a> {
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = MessageRef<'a>;
+    type Item = Event<'a>;
 
-    fn next(&mut self) -> Option<MessageRef<'a>> {
+    fn next(&mut self) -> Option<Event<'a>> {
         self.spans.next().map(|s| self.batch.event(s))
     }
 
@@ -275,15 +253,24 @@ impl ExactSizeIterator for Iter<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MessageEvent;
+
+    fn event<'a>(event_type: &'a str, data: &'a str, last_event_id: &'a str) -> Event<'a> {
+        Event {
+            event_type,
+            data,
+            last_event_id,
+        }
+    }
 
     #[test]
     fn parts_cover_the_text_in_order_and_events_read_back() {
         let mut batch = MessageBatch::default();
-        batch.push("message", "a", "1");
-        batch.push("message", "bé", "1");
-        batch.push("message", "c", "2");
-        batch.push("tick", "", "2");
-        batch.push("message", "🎉", "");
+        batch.push(event("message", "a", "1"));
+        batch.push(event("message", "bé", "1"));
+        batch.push(event("message", "c", "2"));
+        batch.push(event("tick", "", "2"));
+        batch.push(event("message", "🎉", ""));
         let joined: String = batch
             .parts()
             .map(|p| match p {
@@ -312,12 +299,12 @@ mod tests {
     #[test]
     fn truncate_and_extend_keep_the_parts_a_prefix_of_the_text() {
         let mut batch = MessageBatch::default();
-        batch.push("message", "a", "1");
-        batch.push("message", "b", "2");
+        batch.push(event("message", "a", "1"));
+        batch.push(event("message", "b", "2"));
         batch.truncate(1);
         assert_eq!(batch.len(), 1);
         let mut other = MessageBatch::default();
-        other.push("message", "c", "3");
+        other.push(event("message", "c", "3"));
         batch.extend_from(&other);
         let ids: Vec<_> = batch.iter().map(|m| m.last_event_id).collect();
         assert_eq!(ids, ["1", "3"]);
@@ -328,7 +315,7 @@ mod tests {
             })
             .collect();
         assert_eq!(joined, batch.text(), "nothing of the dropped event is left");
-        assert_eq!(batch.get(1).unwrap().to_event().data, "c");
+        assert_eq!(MessageEvent::from(batch.get(1).unwrap()).data, "c");
         assert!(batch.get(2).is_none());
     }
 }
