@@ -135,6 +135,8 @@ const clients = {
 
 /** `files`: [{name, file, chunk, events, bytes, title}] prepared by the Node side. */
 window.benchClients = async ({ files, runs }) => {
+  // Required, not skipped when missing: without it the figures are biased again (see below).
+  if (typeof globalThis.gc !== 'function') throw new Error('benchClients needs Chromium started with --js-flags=--expose-gc (browser.mjs does)');
   await init();
   const rows = [];
   for (const workload of files) {
@@ -150,11 +152,11 @@ window.benchClients = async ({ files, runs }) => {
       for (let k = 0; k < entries.length; k++) {
         const [name, run] = entries[(round + k) % entries.length];
         await new Promise((resolve) => setTimeout(resolve, 300));
-        // A full collection before each client (Chromium runs with --expose-gc): without it,
-        // the garbage the previous client left (the native EventSource's 100,000 MessageEvents)
-        // is collected during the next one's run. The rotation puts tidings right after
-        // EventSource in every round, and it measured ~2x slower for that alone.
-        globalThis.gc?.();
+        // A full collection before each client: without it, the garbage the previous client
+        // left (the native EventSource's 100,000 MessageEvents) is collected during the next
+        // one's run. The rotation puts tidings right after EventSource in every round, and it
+        // measured ≈ 1.6x slower for that alone (tests/bench/findings.md).
+        gc();
         const start = performance.now();
         const result = await withTimeout(run(url, workload.events), `${name} on ${workload.name}`);
         const ms = performance.now() - start;
