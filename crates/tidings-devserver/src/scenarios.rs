@@ -174,6 +174,11 @@ pub struct BurstParams {
     burst: Option<u64>,
 }
 
+/// How long the first `/sse/burst` connection waits after its last event before the cut:
+/// long enough for a page still starting up (wasm compile, first render) to read both events,
+/// so the reconnect names the last one (see [`sse::then_abort_after`]).
+const BURST_CUT_PAUSE: Duration = Duration::from_millis(200);
+
 /// Largest `burst`, so one write stays a reasonable size.
 const MAX_BURST: u64 = 100_000;
 
@@ -203,7 +208,7 @@ pub async fn burst(
         return sse::sse_response_with(
             StatusCode::OK,
             extra,
-            sse::then_abort(sse::ticks_stream(plan)),
+            sse::then_abort_after(sse::ticks_stream(plan), BURST_CUT_PAUSE),
         );
     }
     // The whole catch-up as one body chunk: what a server replaying a backlog writes.

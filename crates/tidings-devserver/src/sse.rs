@@ -257,7 +257,14 @@ const CUT_AFTER_EVENTS_PAUSE: Duration = Duration::from_millis(10);
 /// Appends a connection abort to `stream`: the client sees the body cut without a clean end,
 /// after it has received everything `stream` sent.
 pub fn then_abort(stream: ByteStream) -> ByteStream {
-    Box::pin(stream.chain(abort_after(CUT_AFTER_EVENTS_PAUSE)))
+    then_abort_after(stream, CUT_AFTER_EVENTS_PAUSE)
+}
+
+/// [`then_abort`] with a pause of the caller's choosing, for a scenario whose test checks
+/// the exact resume point: Chromium also discards body bytes that a busy page has not read
+/// yet when the cut arrives, and a longer pause gives the page time to read them.
+pub fn then_abort_after(stream: ByteStream, pause: Duration) -> ByteStream {
+    Box::pin(stream.chain(abort_after(pause)))
 }
 
 /// A stream that waits briefly (so hyper flushes what it buffered, since it discards
