@@ -34,7 +34,8 @@ const coreForSize = ['--config', 'profile.release.package.tidings-core.opt-level
 const modules = [
   { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm', features: coreForSize },
   { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm_share', features: ['--features', 'share', ...coreForSize] },
-  { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'] },
+  // `--converge` (wasm-opt repeats until nothing shrinks): 44 B gzip off the parser module.
+  { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'], opt: ['--converge'] },
 ];
 
 if (!skipWasm) {
@@ -57,7 +58,7 @@ if (!skipWasm) {
     // `--flatten --rereloop` before two rounds of -Oz finds more to fold than -Oz alone
     // (measured: parser -115 B gzip, client -450 B gzip).
     run(join(npmDir, 'node_modules/.bin/wasm-opt'), [
-      '--flatten', '--rereloop', '-Oz', '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+      '--flatten', '--rereloop', '-Oz', '-Oz', ...(m.opt ?? []), '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       // The `producers` and `target_features` custom sections serve tools, not browsers.
       '--strip-producers', '--strip-target-features',

@@ -15,8 +15,7 @@ const TYPE = 1; // [TYPE, n]: the type of the events that follow
 const ID = 2; // [ID, n]: the last event ID of the events that follow
 const COMMENT = 3; // [COMMENT, n]
 const RETRY = 4; // [RETRY, low, high]: ms = high * 2^32 + low
-/** `[ERROR]`, always the last record: the parser stopped. */
-export const ERROR = 5;
+const ERROR = 5; // [ERROR, kind, low, high], always last: the parser stopped (kind 0 a line, 1 an event, too big; limit high * 2^32 + low)
 
 /** What a batch is delivered to. */
 export interface BatchHandlers {
@@ -26,6 +25,8 @@ export interface BatchHandlers {
   comment?(text: string): void;
   /** A `retry:` field, in ms. */
   retry?(ms: number): void;
+  /** The parser stopped: a line (`lineTooLong`) or an event's data exceeded `limit` bytes. Last. */
+  error?(lineTooLong: boolean, limit: number): void;
 }
 
 /**
@@ -73,7 +74,11 @@ export function deliverBatch(records: Uint32Array, text: string, on: BatchHandle
           i += 3;
           on.retry?.(ms);
         } else {
-          i = n; // ERROR
+          // ERROR: always the last record.
+          const limit = records[i + 3] * 4294967296 + records[i + 2];
+          const lineTooLong = records[i + 1] === 0;
+          i = n;
+          on.error?.(lineTooLong, limit);
         }
       }
       return;

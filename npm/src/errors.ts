@@ -29,41 +29,46 @@ export type TidingsErrorKind =
  * ```
  */
 export class TidingsError extends Error {
+  // Every field is `declare`d: the constructor sets them, and only the details it is given
+  // become own properties, so the compiled class carries no field initialisers.
   /** What went wrong, as a literal string. */
-  readonly kind: TidingsErrorKind;
+  declare readonly kind: TidingsErrorKind;
   /** The HTTP status, for `kind === 'http'`. */
-  readonly status?: number;
+  declare readonly status?: number;
   /** The HTTP status text, for `kind === 'http'`. */
-  readonly statusText?: string;
+  declare readonly statusText?: string;
   /** The first 1 KiB of the error response body, for `kind === 'http'`. */
-  readonly body?: string;
+  declare readonly body?: string;
   /** The Content-Type the server sent, for `kind === 'content-type'`. */
-  readonly contentType?: string | null;
+  declare readonly contentType?: string | null;
   /** Whether the client will reconnect. */
-  readonly willRetry: boolean;
+  declare readonly willRetry: boolean;
   /** Attempt number of the next (or, when giving up, the failed) connection. */
-  readonly attempt: number;
+  declare readonly attempt: number;
   /** Milliseconds until the next attempt, when it will retry. */
-  readonly delay?: number;
+  declare readonly delay?: number;
   /** Why the client gave up, for `kind === 'gave-up'`. */
-  readonly reason?: string;
+  declare readonly reason?: string;
   /** The raw event data, for `kind === 'parse'`. */
-  readonly data?: string;
+  declare readonly data?: string;
   /**
    * For `kind === 'incomplete'` (a stream with a `doneSentinel` ended before it): the last event
    * ID received, what a resume continues from (empty if none).
    */
-  readonly lastEventId?: string;
+  declare readonly lastEventId?: string;
   /** For `kind === 'incomplete'`: how many events arrived before the stream was cut. */
-  readonly events?: number;
+  declare readonly events?: number;
   /** For `kind === 'stall'`: how long the connection had been silent, ms. */
-  readonly silence?: number;
-  /** For `kind === 'stall'`: the stall limit it exceeded, ms (learned, or `idleTimeout`). */
-  readonly limit?: number;
+  declare readonly silence?: number;
+  /**
+   * For `kind === 'stall'`: the stall limit it exceeded, ms (learned, or `idleTimeout`). For
+   * `line-too-long` and `event-too-large`: the limit in bytes.
+   */
+  declare readonly limit?: number;
   /** The event's type, for `kind === 'parse'`. */
-  readonly eventType?: string;
+  declare readonly eventType?: string;
   /** What the schema found wrong, for `kind === 'parse'` from a `schema`. */
-  readonly issues?: ReadonlyArray<StandardSchemaV1Issue>;
+  declare readonly issues?: ReadonlyArray<StandardSchemaV1Issue>;
 
   constructor(kind: TidingsErrorKind, message: string, details: Partial<Omit<TidingsError, 'kind' | 'message' | 'name'>> & { cause?: unknown } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

@@ -1,5 +1,5 @@
-import { deliverBatch, ERROR, type BatchHandlers } from './batch.js';
-import { TidingsError, type TidingsErrorKind } from './errors.js';
+import { deliverBatch, type BatchHandlers } from './batch.js';
+import { TidingsError } from './errors.js';
 import { loadParserWasm, parserWasmIfReady, type ParserWasm } from './parser-wasm.js';
 
 /** An event as delivered by {@link createParser}, shaped like eventsource-parser's. */
@@ -47,6 +47,12 @@ export interface EventStreamParser {
   reset(): void;
 }
 
+// Strings are encoded here, not by wasm-bindgen's glue: the parser module then takes only
+// bytes, and its glue carries no string encoder (smaller; the bytes path, a fetch body's, is
+// unchanged). Made on first use, so importing tidings constructs nothing.
+let utf8: TextEncoder | undefined;
+const encode = (text: string): Uint8Array => (utf8 ??= new TextEncoder()).encode(text);
+
 /**
  * Creates a `text/event-stream` parser with the callback shape of eventsource-parser, so
  * switching is a change of import. Parsing runs in WebAssembly and follows WHATWG HTML §9.2.
@@ -75,7 +81,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
       callbacks.maxLineSize ?? callbacks.maxBufferSize,
       callbacks.maxEventSize ?? callbacks.maxBufferSize,
     );
-    if (callbacks.lastEventId) inner.lastEventId = callbacks.lastEventId;
+    if (callbacks.lastEventId) inner.setLastEventId(encode(callbacks.lastEventId));
   };
 
   const handlers: BatchHandlers = {
@@ -83,32 +89,37 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
       callbacks.onEvent({ event, id: lastEventId === '' ? undefined : lastEventId, data, lastEventId }),
     comment: callbacks.onComment,
     retry: callbacks.onRetry,
+    // The wasm reports only which limit and its size; the message (tidings-core's wording) is
+    // built here, which keeps string formatting out of the parser module. Raised after the
+    // batch, so a throw (no `onError`) cannot drop the frames before it.
+    error: (lineTooLong, limit) => {
+      failure = lineTooLong
+        ? new TidingsError('line-too-long', `line longer than ${limit} bytes`, { limit })
+        : new TidingsError('event-too-large', `event data larger than ${limit} bytes`, { limit });
+    },
   };
+  let failure: TidingsError | undefined;
   // Delivers one feed's frames, in order (one boundary crossing per chunk, see batch.ts).
   const deliver = (parser: InstanceType<ParserWasm['Parser']>, records: Uint32Array) => {
-    // Taken before any callback runs, so a callback that feeds again cannot clobber them.
+    // Taken before any callback runs, so a callback that feeds again cannot clobber it.
     const text = parser.takeText();
-    const failure: unknown = records[records.length - 1] === ERROR ? parser.takeError() : undefined;
+    failure = undefined;
     deliverBatch(records, text, handlers);
-    if (failure !== undefined) fail(parseFailure(failure));
+    // Read before `fail`: a callback of this batch may have fed again and set its own.
+    const error = failure as TidingsError | undefined;
+    failure = undefined;
+    if (error) fail(error);
   };
   const fail = (error: unknown) => {
     const err = TidingsError.fromWasm(error);
     if (callbacks.onError) callbacks.onError(err);
     else throw err;
   };
-  // The wasm reports `kind` and `limit`; the message (tidings-core's wording) is built here,
-  // which keeps string formatting out of the parser module.
-  const parseFailure = (error: unknown): TidingsError => {
-    const { kind, limit } = error as { kind: TidingsErrorKind; limit: number };
-    const what = kind === 'line-too-long' ? 'line longer than' : 'event data larger than';
-    return new TidingsError(kind, `${what} ${limit} bytes`, { cause: error });
-  };
   const feedNow = (chunk: string | Uint8Array) => {
     const parser = inner!;
     let records: Uint32Array;
     try {
-      records = typeof chunk === 'string' ? parser.feedText(chunk) : parser.feed(chunk);
+      records = parser.feed(typeof chunk === 'string' ? encode(chunk) : chunk);
     } catch (error) {
       fail(error);
       return;

@@ -47,6 +47,7 @@ test('an oversized line is a typed error, and reset() recovers', () => {
   assert.ok(out.errors[0] instanceof TidingsError);
   assert.equal(out.errors[0].kind, 'line-too-long');
   assert.equal(out.errors[0].message, 'line longer than 64 bytes');
+  assert.equal(out.errors[0].limit, 64);
   assert.equal(out.events.length, 0);
   parser.reset();
   parser.feed('data: fine\n\n');
@@ -59,7 +60,7 @@ test('an oversized event is event-too-large, with the message of the Rust Displa
   assert.equal(out.errors.length, 1);
   assert.equal(out.errors[0].kind, 'event-too-large');
   assert.equal(out.errors[0].message, 'event data larger than 10 bytes');
-  assert.ok(out.errors[0].cause instanceof Error);
+  assert.equal(out.errors[0].limit, 10);
 });
 
 test('the last event ID persists across reset, as browsers do', () => {

@@ -3,12 +3,13 @@
 // fetch + eventsource-parser, so a change within the noise of two separate bench runs still
 // shows. For speed work on the client module; `scripts/bench.sh` stays the report.
 //
-//   node tests/bench/ab.mjs [--runs N] [--workload tokens|large|huge] [--profile DIR] \
+//   node tests/bench/ab.mjs [--parser] [--runs N] [--workload tokens|large|huge] [--profile DIR] [--js-flags F] \
 //        LABEL=NPMDIR [LABEL=NPMDIR ...]
 //
 // NPMDIR is a built copy of npm/ (its dist/ and wasm/ are served, e.g. `cp -r npm/dist npm/wasm
-// /tmp/a/` before a change). --profile writes one Chromium CPU profile per build (the last run)
-// as DIR/LABEL.cpuprofile (for DevTools) and prints its 25 largest self times.
+// /tmp/a/` before a change). --profile records a Chromium CPU profile of every counted run,
+// keeps each build's fastest and slowest as DIR/LABEL.fast.cpuprofile and DIR/LABEL.slow.cpuprofile
+// (for DevTools) and prints their 25 largest self times side by side, to explain a spread.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,11 @@ const option = (name, fallback) => {
 const runs = Number(option('--runs', 11));
 const workloadName = option('--workload', 'tokens');
 const profileDir = option('--profile', undefined);
+// Extra V8 flags for an experiment, e.g. --js-flags '--no-liftoff' (appended to --expose-gc).
+const extraJsFlags = option('--js-flags', '');
+// --parser: A/B `createParser` instead of `connect()`, on pre-split chunks in the page (as
+// scripts/bench.sh's parser table), against eventsource-parser + TextDecoder.
+const parserMode = args.includes('--parser') && args.splice(args.indexOf('--parser'), 1).length > 0;
 const builds = args.map((arg) => {
   const [label, dir] = arg.split('=');
   if (!label || !dir || !existsSync(join(dir, 'dist/index.js'))) throw new Error(`expected LABEL=NPMDIR with a built dist/, got ${arg}`);
@@ -49,11 +55,14 @@ try {
     for (const part of ['dist', 'wasm']) cpSync(join(b.dir, part), join(dir, b.label, part), { recursive: true });
   }
   mkdirSync(join(dir, 'vendor'));
+  for (const file of ['workloads.mjs', 'parsers.mjs']) cpSync(join(here, file), join(dir, file));
   await build({ entryPoints: ['eventsource-parser'], bundle: true, format: 'esm', outfile: join(dir, 'vendor/esp.js'), absWorkingDir: here, logLevel: 'error' });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./ab-page.mjs"></script>');
   writeFileSync(
     join(dir, 'ab-page.mjs'),
     `import { createParser } from './vendor/esp.js';
+import { parserRunners } from './parsers.mjs';
+import { split } from './workloads.mjs';
 const labels = ${JSON.stringify(builds.map((b) => b.label))};
 const modules = {};
 for (const label of labels) {
@@ -81,6 +90,13 @@ const viaEsp = async (url) => {
 };
 window.clients = { 'eventsource-parser + fetch': viaEsp };
 for (const label of labels) window.clients[label] = viaTidings(modules[label].connect);
+if (${parserMode}) {
+  // The parsers on the same pre-split chunks: run() resolves to the event count, like the clients.
+  const chunks = split(new Uint8Array(await (await fetch('/w.sse')).arrayBuffer()), ${JSON.stringify(workload.chunk)});
+  const runners = (tidingsCreateParser) => parserRunners({ tidingsCreateParser, espCreateParser: createParser });
+  window.clients = { 'eventsource-parser + TextDecoder': async () => runners(null)['eventsource-parser + TextDecoder'](chunks).events };
+  for (const label of labels) window.clients[label] = async () => runners(modules[label].createParser)['tidings createParser'](chunks).events;
+}
 window.runOnce = async (name, url, expected) => {
   await new Promise((r) => setTimeout(r, 200));
   gc(); // the previous run's garbage is not collected inside this one (as in page/bench.mjs)
@@ -99,16 +115,18 @@ window.ready = true;
   const base = readFileSync(addrFile, 'utf8').trim();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--js-flags=--expose-gc', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--headless', `--js-flags=--expose-gc ${extraJsFlags}`.trim(), '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const page = await browser.newPage();
   page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
   await page.goto(`${base}/index.html`);
   await page.waitForFunction(() => window.ready === true);
   const url = `/sse/file?name=w.sse&chunk=${workload.chunk}&session=ab`;
-  const names = ['eventsource-parser + fetch', ...builds.map((b) => b.label)];
+  const peerName = parserMode ? 'eventsource-parser + TextDecoder' : 'eventsource-parser + fetch';
+  const names = [peerName, ...builds.map((b) => b.label)];
   const times = Object.fromEntries(names.map((n) => [n, []]));
   const cdp = profileDir ? await page.context().newCDPSession(page) : undefined;
+  const extremes = {}; // name -> { fast: { ms, p }, slow: { ms, p } } with --profile
   if (cdp) {
     mkdirSync(profileDir, { recursive: true });
     await cdp.send('Profiler.enable');
@@ -118,19 +136,24 @@ window.ready = true;
   for (let round = 0; round <= runs; round++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(round + k) % names.length];
-      const profile = cdp && round === runs;
+      const profile = cdp && round > 0;
       if (profile) await cdp.send('Profiler.start');
       const ms = await page.evaluate(([n, u, e]) => window.runOnce(n, u, e), [name, url, workload.events]);
       if (profile) {
         const { profile: p } = await cdp.send('Profiler.stop');
-        writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(p));
-        summarise(name, p);
+        const kept = extremes[name] ?? (extremes[name] = {});
+        if (!kept.fast || ms < kept.fast.ms) kept.fast = { ms, p };
+        if (!kept.slow || ms > kept.slow.ms) kept.slow = { ms, p };
       }
       if (round > 0) times[name].push(ms);
     }
   }
+  for (const [name, kept] of Object.entries(extremes)) {
+    for (const which of ['fast', 'slow']) writeFileSync(join(profileDir, `${name}.${which}.cpuprofile`), JSON.stringify(kept[which].p));
+    compare(name, kept.fast, kept.slow);
+  }
   const peer = median(times[names[0]]);
-  console.log(`${workload.title}: median of ${runs} interleaved runs (ms), ratio = eventsource-parser + fetch / build`);
+  console.log(`${workload.title}: median of ${runs} interleaved runs (ms), ratio = ${peerName} / build`);
   for (const n of names) {
     const m = median(times[n]);
     console.log(`${n.padEnd(28)} ${m.toFixed(1).padStart(8)} ms  ${(peer / m).toFixed(2)}x   [${times[n].map((t) => t.toFixed(0)).join(' ')}]`);
@@ -141,8 +164,8 @@ window.ready = true;
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Prints a profile's ten largest self times by function (wasm functions by their names, if the build kept them). */
-function summarise(name, profile) {
+/** Self time (µs) by function in a CPU profile (wasm functions by their names, if the build kept them). */
+function selfTimes(profile) {
   const self = new Map();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const dt = profile.timeDeltas;
@@ -151,9 +174,18 @@ function summarise(name, profile) {
     const key = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop()}`;
     self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
   }
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  console.log(`-- ${name}: self time, top 25 of ${(total / 1000).toFixed(0)} ms`);
-  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-    console.log(`   ${(us / 1000).toFixed(1).padStart(7)} ms  ${key}`);
+  return self;
+}
+
+/** Prints the 25 functions whose self time differs most between a build's fastest and slowest run. */
+function compare(name, fast, slow) {
+  const a = selfTimes(fast.p);
+  const b = selfTimes(slow.p);
+  const keys = [...new Set([...a.keys(), ...b.keys()])];
+  const diff = (k) => (b.get(k) ?? 0) - (a.get(k) ?? 0);
+  const ms = (us) => (us / 1000).toFixed(1).padStart(7);
+  console.log(`-- ${name}: fastest run ${fast.ms.toFixed(0)} ms, slowest ${slow.ms.toFixed(0)} ms; self time (ms) fast / slow / difference, largest differences first`);
+  for (const k of keys.sort((x, y) => Math.abs(diff(y)) - Math.abs(diff(x))).slice(0, 25)) {
+    console.log(`   ${ms(a.get(k) ?? 0)} ${ms(b.get(k) ?? 0)} ${ms(diff(k))}  ${k}`);
   }
 }

@@ -28,7 +28,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::parser::Frame;
+use crate::parser::{Frame, ParseError};
 
 /// Record kinds; each kind is followed by its words.
 pub mod record {
@@ -42,8 +42,14 @@ pub mod record {
     pub const COMMENT: u32 = 3;
     /// `[RETRY, low, high]`: a reconnection time in ms, `high * 2^32 + low`.
     pub const RETRY: u32 = 4;
-    /// `[ERROR]` (always last): parsing stopped; the receiver asks for the error separately.
+    /// `[ERROR, kind, low, high]` (always last): parsing stopped with the error `kind`
+    /// ([`LINE_TOO_LONG`] or [`EVENT_TOO_LARGE`]) at the limit `high * 2^32 + low` bytes. In
+    /// the table, so the receiver needs no second call (and the wasm no JS object) for it.
     pub const ERROR: u32 = 5;
+    /// The `kind` of an [`ERROR`] record for [`ParseError::LineTooLong`](crate::ParseError::LineTooLong).
+    pub const LINE_TOO_LONG: u32 = 0;
+    /// The `kind` of an [`ERROR`] record for [`ParseError::EventTooLarge`](crate::ParseError::EventTooLarge).
+    pub const EVENT_TOO_LARGE: u32 = 1;
 }
 
 /// The UTF-16 length of `text`, i.e. its JS `length`: the unit of a batch's lengths.
@@ -54,12 +60,16 @@ pub mod record {
 /// assert_eq!(utf16_len("hé🎉"), 4);
 /// ```
 pub fn utf16_len(text: &str) -> u32 {
-    let n = if text.is_ascii() {
-        text.len()
-    } else {
-        text.chars().map(char::len_utf16).sum()
-    };
-    n as u32
+    // In valid UTF-8 every character has one lead byte (not 0b10xx_xxxx) and needs two UTF-16
+    // units exactly when it takes four bytes (lead 0xF0..): a byte count, no char decoding.
+    if text.is_ascii() {
+        return text.len() as u32;
+    }
+    let mut n = 0;
+    for &b in text.as_bytes() {
+        n += u32::from(b & 0xC0 != 0x80) + u32::from(b >= 0xF0);
+    }
+    n
 }
 
 /// Frames encoded for a single crossing of the boundary.
@@ -126,9 +136,15 @@ impl Batch {
         }
     }
 
-    /// Appends the [`record::ERROR`] record that ends a batch whose feed failed.
-    pub fn push_error(&mut self) {
-        self.records.push(record::ERROR);
+    /// Appends the [`record::ERROR`] record that ends a batch whose feed failed with `error`.
+    pub fn push_error(&mut self, error: ParseError) {
+        let kind = match error {
+            ParseError::LineTooLong { .. } => record::LINE_TOO_LONG,
+            ParseError::EventTooLarge { .. } => record::EVENT_TOO_LARGE,
+        };
+        let limit = error.limit() as u64;
+        self.records
+            .extend([record::ERROR, kind, limit as u32, (limit >> 32) as u32]);
     }
 
     /// The concatenated texts of the batch so far.
@@ -161,8 +177,8 @@ mod tests {
         let mut parser = Parser::new();
         let mut batch = Batch::new();
         batch.start();
-        if parser.feed(input, |f| batch.push(f)).is_err() {
-            batch.push_error();
+        if let Err(error) = parser.feed(input, |f| batch.push(f)) {
+            batch.push_error(error);
         }
         (batch.take_text(), batch.take_records())
     }
@@ -186,6 +202,25 @@ mod tests {
     }
 
     #[test]
+    fn utf16_len_is_the_js_length() {
+        let texts = [
+            "",
+            "a",
+            "é",
+            "€",
+            "😀",
+            "a\u{7FF}\u{800}\u{FFFF}\u{10000}\u{10FFFF}z",
+        ];
+        for text in texts {
+            assert_eq!(
+                utf16_len(text) as usize,
+                text.encode_utf16().count(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
     fn start_resets_type_and_id() {
         let mut batch = Batch::new();
         batch.start();
@@ -199,14 +234,26 @@ mod tests {
     #[test]
     fn an_error_ends_the_batch() {
         let mut parser = Parser::with_limits(crate::Limits {
-            max_line_len: 4,
+            max_line_len: 8,
             max_event_size: 4,
         });
         let mut batch = Batch::new();
         batch.start();
-        if parser.feed(b"data: 123456\n\n", |f| batch.push(f)).is_err() {
-            batch.push_error();
+        parser.feed(b"data: 1\n\n", |f| batch.push(f)).unwrap();
+        if let Err(error) = parser.feed(b"data: 123456\n\n", |f| batch.push(f)) {
+            batch.push_error(error);
         }
-        assert_eq!(batch.records(), &[record::ERROR]);
+        assert_eq!(
+            batch.records(),
+            &[record::EVENT, 1, record::ERROR, record::LINE_TOO_LONG, 8, 0]
+        );
+        batch.start();
+        #[cfg(target_pointer_width = "64")]
+        batch.push_error(ParseError::EventTooLarge { limit: 1 << 33 });
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(
+            batch.records(),
+            &[record::ERROR, record::EVENT_TOO_LARGE, 0, 2]
+        );
     }
 }

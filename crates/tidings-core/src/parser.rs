@@ -702,8 +702,8 @@ impl Parser {
                 return Ok(());
             }
             self.skip_lf = false;
-            if bytes[0] == b'\n' {
-                bytes = &bytes[1..];
+            if let Some((b'\n', rest)) = bytes.split_first() {
+                bytes = rest;
             }
         }
 
@@ -714,14 +714,14 @@ impl Parser {
             let Some(end) = find_line_end(bytes) else {
                 return self.append_partial(bytes);
             };
-            self.append_partial(&bytes[..end])?;
+            self.append_partial(bytes.get(..end).unwrap_or_default())?;
             if self.direct {
                 self.finish_direct()?;
             } else {
                 let line = core::mem::take(&mut self.line_buf);
                 let result = match core::str::from_utf8(&line) {
                     Ok(text) => self.process_line(text, on_frame),
-                    Err(_) => self.process_line(&String::from_utf8_lossy(&line), on_frame),
+                    Err(_) => self.process_line(&decode_lossy(&line), on_frame),
                 };
                 self.line_buf = line;
                 clear_bytes(&mut self.line_buf);
@@ -760,13 +760,14 @@ impl Parser {
                 valid = match core::str::from_utf8(rest) {
                     Ok(text) => text,
                     Err(error) => {
-                        core::str::from_utf8(&rest[..error.valid_up_to()]).unwrap_or_default()
+                        let valid = rest.get(..error.valid_up_to()).unwrap_or_default();
+                        core::str::from_utf8(valid).unwrap_or_default()
                     }
                 };
             }
             let line = match valid.get(pos - valid_start..end - valid_start) {
                 Some(text) => Cow::Borrowed(text),
-                None => String::from_utf8_lossy(&bytes[pos..end]),
+                None => Cow::Owned(decode_lossy(bytes.get(pos..end).unwrap_or_default())),
             };
             // Fast path for the overwhelmingly common line, `data:` (with or without a
             // space): no generic field split, and when it is the event's only data line and
@@ -774,8 +775,8 @@ impl Parser {
             // dispatched with its data borrowed from the chunk, never copied.
             if let Some(value) = data_value(&line) {
                 if self.data.is_empty() {
-                    let next = match (bytes[end], bytes.get(end + 1)) {
-                        (b'\r', Some(b'\n')) => end + 2,
+                    let next = match (bytes.get(end), bytes.get(end + 1)) {
+                        (Some(b'\r'), Some(b'\n')) => end + 2,
                         _ => end + 1,
                     };
                     if let Some(b'\n' | b'\r') = bytes.get(next) {
@@ -797,7 +798,7 @@ impl Parser {
     /// Given the index of a CR or LF that ends a line, returns where the next line starts,
     /// treating CRLF as one line ending even when the chunk ends between the two.
     fn skip_line_end(&mut self, bytes: &[u8], end: usize) -> usize {
-        if bytes[end] == b'\r' {
+        if bytes.get(end) == Some(&b'\r') {
             match bytes.get(end + 1) {
                 Some(b'\n') => return end + 2,
                 Some(_) => {}
@@ -836,14 +837,19 @@ impl Parser {
                 max,
             );
             self.line_buf.reserve_exact(extra);
-            self.line_buf.extend_from_slice(&part[..head]);
-            part = &part[head..];
+            let (prefix, rest) = split(part, head);
+            self.line_buf.extend_from_slice(prefix);
+            part = rest;
             if !short || self.line_buf.len() < DATA_PREFIX || !self.line_buf.starts_with(b"data:") {
                 self.line_buf.extend_from_slice(part);
                 return Ok(());
             }
             // "data:" and one more byte: the value starts after it unless it is a space.
-            let first = self.line_buf[DATA_PREFIX - 1];
+            let first = self
+                .line_buf
+                .get(DATA_PREFIX - 1)
+                .copied()
+                .unwrap_or_default();
             self.line_buf.clear();
             self.direct = true;
             self.line_len = DATA_PREFIX;
@@ -873,11 +879,17 @@ impl Parser {
         self.reserve_data(carried + bytes.len());
         if carried > 0 {
             // Complete (or refute) the carried sequence with up to three more bytes.
-            let take = bytes.len().min(3);
+            // The carried bytes (at most 3) and up to 3 new ones; `get_mut` instead of slice
+            // indexing, which would bring a panic path (and `core::fmt`) into the wasm.
             let mut joined = [0; 6];
-            joined[..carried].copy_from_slice(&self.line_buf);
-            joined[carried..carried + take].copy_from_slice(&bytes[..take]);
-            let joined = &joined[..carried + take];
+            let mut len = 0;
+            for &byte in self.line_buf.iter().chain(bytes.iter().take(3)) {
+                if let Some(slot) = joined.get_mut(len) {
+                    *slot = byte;
+                    len += 1;
+                }
+            }
+            let joined = joined.get(..len).unwrap_or_default();
             self.line_buf.clear();
             let used = match core::str::from_utf8(joined) {
                 Ok(text) => {
@@ -908,7 +920,7 @@ impl Parser {
         }
         // Split off an incomplete sequence at the end first, so that the common case (valid
         // text cut inside a character) is validated once, with no error to recover from.
-        let (mut bytes, tail) = bytes.split_at(incomplete_suffix_start(bytes));
+        let (mut bytes, tail) = split(bytes, incomplete_suffix_start(bytes));
         loop {
             match core::str::from_utf8(bytes) {
                 Ok(text) => {
@@ -916,7 +928,7 @@ impl Parser {
                     break;
                 }
                 Err(error) => {
-                    let (valid, rest) = bytes.split_at(error.valid_up_to());
+                    let (valid, rest) = split(bytes, error.valid_up_to());
                     self.data
                         .push_str(core::str::from_utf8(valid).unwrap_or_default());
                     match error.error_len() {
@@ -1129,6 +1141,38 @@ impl Parser {
         }));
         // 7. "Set [...] the event type buffer to the empty string."
         clear_string(&mut self.event_type);
+    }
+}
+
+/// `bytes.split_at(mid)` without its panic path (`mid` is always in range here).
+#[inline]
+fn split(bytes: &[u8], mid: usize) -> (&[u8], &[u8]) {
+    bytes.split_at_checked(mid).unwrap_or((bytes, &[]))
+}
+
+/// `bytes` decoded as UTF-8 with each maximal invalid subpart replaced by U+FFFD: what
+/// `String::from_utf8_lossy` does (and the spec's UTF-8 decode), built on `from_utf8`, which the
+/// parser needs anyway, instead of pulling in std's separate `Utf8Chunks` decoder (measured:
+/// about 1 KB of the parser wasm module).
+fn decode_lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(text) => {
+                out.push_str(text);
+                return out;
+            }
+            Err(error) => {
+                let (valid, rest) = split(bytes, error.valid_up_to());
+                out.push_str(core::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                // `None`: an incomplete sequence at the end, one maximal subpart.
+                let Some(invalid) = error.error_len() else {
+                    return out;
+                };
+                bytes = rest.get(invalid..).unwrap_or_default();
+            }
+        }
     }
 }
 
@@ -1590,6 +1634,35 @@ mod tests {
         // Replacement characters count as their UTF-8 length (3 bytes).
         let (_, error) = collect(&mut Parser::with_limits(limits), &[b"data: \xFF\n\n"]);
         assert_eq!(error, Some(ParseError::EventTooLarge { limit: 2 }));
+    }
+
+    #[test]
+    fn decode_lossy_matches_std_from_utf8_lossy() {
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                inputs.push(vec![a, b]);
+                inputs.push(vec![b'x', a, b, b'y']);
+            }
+        }
+        let tricky: [&[u8]; 8] = [
+            b"\xE2\x82\xE2\x82\xAC",
+            b"\xF0\x9F\x98",
+            b"\xED\xA0\x80x",
+            b"\xF4\x90\x80\x80",
+            b"\xE0\x80\xAF",
+            b"\xFF\xFEab\xC3\xA9",
+            "caf\u{e9} \u{1F600}".as_bytes(),
+            b"",
+        ];
+        inputs.extend(tricky.iter().map(|t| t.to_vec()));
+        for input in &inputs {
+            assert_eq!(
+                decode_lossy(input),
+                String::from_utf8_lossy(input),
+                "{input:x?}"
+            );
+        }
     }
 
     /// Every way of cutting `input` into three chunks.
