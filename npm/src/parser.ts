@@ -53,6 +53,14 @@ export interface EventStreamParser {
 let utf8: TextEncoder | undefined;
 const encode = (text: string): Uint8Array => (utf8 ??= new TextEncoder()).encode(text);
 
+// A parser's wasm state is freed when its `EventStreamParser` is garbage-collected (the
+// module's interface is a handle, not a class whose glue would do this).
+let registry: FinalizationRegistry<number> | undefined;
+const freeWhenCollected = (wasm: ParserWasm, owner: object, handle: number) => {
+  if (typeof FinalizationRegistry === 'undefined') return;
+  (registry ??= new FinalizationRegistry((h) => wasm.parserFree(h))).register(owner, handle);
+};
+
 /**
  * Creates a `text/event-stream` parser with the callback shape of eventsource-parser, so
  * switching is a change of import. Parsing runs in WebAssembly and follows WHATWG HTML §9.2.
@@ -71,17 +79,19 @@ const encode = (text: string): Uint8Array => (utf8 ??= new TextEncoder()).encode
  * ```
  */
 export function createParser(callbacks: ParserCallbacks): EventStreamParser {
-  let inner: InstanceType<ParserWasm['Parser']> | undefined;
+  // The loaded module and this parser's handle in it (see crates/tidings-parser-wasm/src/exports.rs).
+  let wasm: ParserWasm | undefined;
+  let handle = 0;
   let pending: Array<string | Uint8Array | 'reset'> | undefined;
   // Set when the wasm module failed to load: nothing can be parsed, every feed reports it.
   let loadFailure: TidingsError | undefined;
 
-  const build = (wasm: ParserWasm) => {
-    inner = new wasm.Parser(
-      callbacks.maxLineSize ?? callbacks.maxBufferSize,
-      callbacks.maxEventSize ?? callbacks.maxBufferSize,
-    );
-    if (callbacks.lastEventId) inner.setLastEventId(encode(callbacks.lastEventId));
+  const build = (loaded: ParserWasm) => {
+    wasm = loaded;
+    // NaN: the module's default limit.
+    handle = loaded.parserNew(callbacks.maxLineSize ?? callbacks.maxBufferSize ?? NaN, callbacks.maxEventSize ?? callbacks.maxBufferSize ?? NaN);
+    freeWhenCollected(loaded, api, handle);
+    if (callbacks.lastEventId) loaded.parserSetLastEventId(handle, encode(callbacks.lastEventId));
   };
 
   const handlers: BatchHandlers = {
@@ -100,9 +110,9 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   };
   let failure: TidingsError | undefined;
   // Delivers one feed's frames, in order (one boundary crossing per chunk, see batch.ts).
-  const deliver = (parser: InstanceType<ParserWasm['Parser']>, records: Uint32Array) => {
+  const deliver = (records: Uint32Array) => {
     // Taken before any callback runs, so a callback that feeds again cannot clobber it.
-    const text = parser.takeText();
+    const text = wasm!.parserTakeText(handle);
     failure = undefined;
     deliverBatch(records, text, handlers);
     // Read before `fail`: a callback of this batch may have fed again and set its own.
@@ -116,17 +126,28 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     else throw err;
   };
   const feedNow = (chunk: string | Uint8Array) => {
-    const parser = inner!;
     let records: Uint32Array;
     try {
-      records = parser.feed(typeof chunk === 'string' ? encode(chunk) : chunk);
+      records = wasm!.parserFeed(handle, typeof chunk === 'string' ? encode(chunk) : chunk);
     } catch (error) {
       fail(error);
       return;
     }
-    if (records.length > 0) deliver(parser, records);
+    if (records.length > 0) deliver(records);
   };
 
+  const api: EventStreamParser = {
+    feed(chunk) {
+      if (loadFailure) fail(loadFailure);
+      else if (pending) pending.push(chunk);
+      else feedNow(chunk);
+    },
+    reset() {
+      if (loadFailure) return;
+      if (pending) pending.push('reset');
+      else wasm!.parserReset(handle);
+    },
+  };
   const ready = parserWasmIfReady();
   if (ready) build(ready);
   else {
@@ -137,7 +158,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
         const queued = pending ?? [];
         pending = undefined;
         for (const item of queued) {
-          if (item === 'reset') inner!.reset();
+          if (item === 'reset') wasm!.parserReset(handle);
           else feedNow(item);
         }
       },
@@ -151,17 +172,5 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
       },
     );
   }
-
-  return {
-    feed(chunk) {
-      if (loadFailure) fail(loadFailure);
-      else if (pending) pending.push(chunk);
-      else feedNow(chunk);
-    },
-    reset() {
-      if (loadFailure) return;
-      if (pending) pending.push('reset');
-      else inner!.reset();
-    },
-  };
+  return api;
 }
