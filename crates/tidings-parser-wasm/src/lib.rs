@@ -32,5 +32,10 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+// The exports exist only on wasm32 (their handle table relies on its single thread). A native
+// build (the workspace's clippy and tests) is then an empty library, which links std for its
+// panic handler and allocator.
 #[cfg(target_arch = "wasm32")]
 mod exports;
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std;
