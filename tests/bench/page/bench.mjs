@@ -314,13 +314,13 @@ window.benchBoundary = async ({ smoke, runs }) => {
         }
       }
     },
-    'wasm Parser.feed + takeText (parse + batched boundary, no JS object)': () => {
-      const parser = new glue.Parser();
+    'wasm parserFeed + parserTakeText (parse + batched boundary, no JS object)': () => {
+      const parser = glue.parserNew(NaN, NaN);
       for (const chunk of chunks) {
-        parser.feed(chunk);
-        parser.takeText();
+        glue.parserFeed(parser, chunk);
+        glue.parserTakeText(parser);
       }
-      parser.free();
+      glue.parserFree(parser);
     },
     'createParser, no-op onEvent (+ the event object)': () => {
       const parser = tidingsCreateParser({ onEvent() {} });
