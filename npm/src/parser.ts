@@ -89,9 +89,9 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   const build = (loaded: ParserWasm) => {
     wasm = loaded;
     // NaN: the module's default limit.
-    handle = loaded.parserNew(callbacks.maxLineSize ?? callbacks.maxBufferSize ?? NaN, callbacks.maxEventSize ?? callbacks.maxBufferSize ?? NaN);
+    const maxLine = callbacks.maxLineSize ?? callbacks.maxBufferSize ?? NaN;
+    handle = loaded.parserNew(maxLine, callbacks.maxEventSize ?? callbacks.maxBufferSize ?? NaN, encode(callbacks.lastEventId ?? ''));
     freeWhenCollected(loaded, api, handle);
-    if (callbacks.lastEventId) loaded.parserSetLastEventId(handle, encode(callbacks.lastEventId));
   };
 
   const handlers: BatchHandlers = {

@@ -123,3 +123,15 @@ test('a parser that is garbage-collected frees its wasm state (no leak across ma
   const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 }));
   assert.ok(out.peak < 100_000_000, `wasm memory reached ${out.peak} bytes for 300 dropped parsers of 1 MB each`);
 });
+
+test('the lastEventId option seeds the ID events carry until the stream sets one', () => {
+  const { parser, out } = collect({ lastEventId: 'résumé-7' });
+  parser.feed('data: a\n\nid: 8\ndata: b\n\n');
+  parser.reset();
+  parser.feed('data: c\n\n');
+  assert.deepEqual(out.events.map((e) => [e.data, e.id, e.lastEventId]), [
+    ['a', 'résumé-7', 'résumé-7'],
+    ['b', '8', '8'],
+    ['c', '8', '8'],
+  ]);
+});

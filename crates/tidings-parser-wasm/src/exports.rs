@@ -60,16 +60,21 @@ fn limit(bytes: f64, default: usize) -> usize {
     }
 }
 
-/// Creates a parser and returns its handle. `max_line_len` and `max_event_size` (bytes; JS
-/// `undefined` for the default) default to the core's [`Limits::default`].
+/// Creates a parser and returns its handle. `max_line_len` and `max_event_size` (bytes; `NaN`
+/// for the default) default to the core's [`Limits::default`]. `last_event_id` seeds the last
+/// event ID (it persists across events and resets) from its UTF-8 bytes (always valid from a
+/// `TextEncoder`; anything else seeds the empty ID): an argument, not a setter, which would be
+/// one more export and glue function.
 #[wasm_bindgen(js_name = parserNew)]
-pub fn parser_new(max_line_len: f64, max_event_size: f64) -> u32 {
+pub fn parser_new(max_line_len: f64, max_event_size: f64, last_event_id: &[u8]) -> u32 {
     let defaults = Limits::default();
+    let mut parser = Parser::with_limits(Limits {
+        max_line_len: limit(max_line_len, defaults.max_line_len),
+        max_event_size: limit(max_event_size, defaults.max_event_size),
+    });
+    parser.set_last_event_id(core::str::from_utf8(last_event_id).unwrap_or_default());
     let state = State {
-        parser: Parser::with_limits(Limits {
-            max_line_len: limit(max_line_len, defaults.max_line_len),
-            max_event_size: limit(max_event_size, defaults.max_event_size),
-        }),
+        parser,
         batch: Batch::new(),
     };
     let parsers = slab();
@@ -118,12 +123,4 @@ pub fn parser_take_text(handle: u32) -> String {
 #[wasm_bindgen(js_name = parserReset)]
 pub fn parser_reset(handle: u32) {
     with(handle, |state| state.parser.reset())
-}
-
-/// Seeds the last event ID (it persists across events and resets) from its UTF-8 bytes
-/// (always valid from a `TextEncoder`; anything else seeds the empty ID).
-#[wasm_bindgen(js_name = parserSetLastEventId)]
-pub fn parser_set_last_event_id(handle: u32, id: &[u8]) {
-    let id = core::str::from_utf8(id).unwrap_or_default();
-    with(handle, |state| state.parser.set_last_event_id(id))
 }

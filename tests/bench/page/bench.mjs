@@ -315,7 +315,7 @@ window.benchBoundary = async ({ smoke, runs }) => {
       }
     },
     'wasm parserFeed + parserTakeText (parse + batched boundary, no JS object)': () => {
-      const parser = glue.parserNew(NaN, NaN);
+      const parser = glue.parserNew(NaN, NaN, new Uint8Array());
       for (const chunk of chunks) {
         glue.parserFeed(parser, chunk);
         glue.parserTakeText(parser);
