@@ -126,14 +126,14 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     else throw err;
   };
   const feedNow = (chunk: string | Uint8Array) => {
-    let records: Uint32Array;
+    let records: Uint32Array | undefined;
     try {
       records = wasm!.parserFeed(handle, typeof chunk === 'string' ? encode(chunk) : chunk);
     } catch (error) {
       fail(error);
       return;
     }
-    if (records.length > 0) deliver(records);
+    if (records) deliver(records);
   };
 
   const api: EventStreamParser = {

@@ -99,17 +99,20 @@ pub fn parser_free(handle: u32) {
     }
 }
 
-/// Feeds bytes; returns the records of the frames they completed, in order. A `line-too-long`
-/// or `event-too-large` failure ends them with an `ERROR` record (kind and limit included).
+/// Feeds bytes; returns the records of the frames they completed, in order, or `undefined`
+/// when there are none (no array made and freed for a chunk in the middle of a long event). A
+/// `line-too-long` or `event-too-large` failure ends them with an `ERROR` record (kind and
+/// limit included).
 #[wasm_bindgen(js_name = parserFeed)]
-pub fn parser_feed(handle: u32, bytes: &[u8]) -> Vec<u32> {
+pub fn parser_feed(handle: u32, bytes: &[u8]) -> Option<Vec<u32>> {
     with(handle, |State { parser, batch }| {
         batch.start();
         if let Err(error) = parser.feed(bytes, |frame| batch.push(frame)) {
             batch.push_error(error);
         }
         // A copy of exactly the records' size; the batch keeps its buffer for the next feed.
-        batch.records().to_vec()
+        let records = batch.records();
+        (!records.is_empty()).then(|| records.to_vec())
     })
 }
 
