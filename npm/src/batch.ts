@@ -46,29 +46,14 @@ export function deliverBatch(records: Uint32Array, text: string, on: BatchHandle
     try {
       while (i < n) {
         const kind = records[i];
-        if (kind === EVENT) {
-          const end = pos + records[i + 1];
-          const data = text.substring(pos, end);
-          pos = end;
+        if (kind <= COMMENT) {
+          // [kind, n]: the next n units of the text, one string cut for all four kinds.
+          const value = text.substring(pos, (pos += records[i + 1]));
           i += 2;
-          on.event(type, data, lastEventId);
-        } else if (kind === TYPE) {
-          const end = pos + records[i + 1];
-          const value = text.substring(pos, end);
-          type = value === 'message' ? undefined : value;
-          pos = end;
-          i += 2;
-        } else if (kind === ID) {
-          const end = pos + records[i + 1];
-          lastEventId = text.substring(pos, end);
-          pos = end;
-          i += 2;
-        } else if (kind === COMMENT) {
-          const end = pos + records[i + 1];
-          const comment = text.substring(pos, end);
-          pos = end;
-          i += 2;
-          on.comment?.(comment);
+          if (kind === EVENT) on.event(type, value, lastEventId);
+          else if (kind === TYPE) type = value === 'message' ? undefined : value;
+          else if (kind === ID) lastEventId = value;
+          else on.comment?.(value);
         } else if (kind === RETRY) {
           const ms = records[i + 2] * 4294967296 + records[i + 1];
           i += 3;

@@ -71,13 +71,17 @@ export class TidingsError extends Error {
   declare readonly issues?: ReadonlyArray<StandardSchemaV1Issue>;
 
   constructor(kind: TidingsErrorKind, message: string, details: Partial<Omit<TidingsError, 'kind' | 'message' | 'name'>> & { cause?: unknown } = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // `details` as the options: `Error` reads only its `cause`.
+    super(message, details.cause === undefined ? undefined : details);
     this.name = 'TidingsError';
     this.kind = kind;
-    this.willRetry = details.willRetry ?? false;
-    this.attempt = details.attempt ?? 0;
-    for (const key of ['status', 'statusText', 'body', 'contentType', 'delay', 'reason', 'data', 'lastEventId', 'events', 'silence', 'limit', 'eventType', 'issues'] as const) {
-      if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
+    this.willRetry = false;
+    this.attempt = 0;
+    // Each detail given (`willRetry` and `attempt` too) becomes an own property (not a list of the field names: smaller);
+    // `cause` is set by `super` (as the spec's non-enumerable own property).
+    for (const key in details) {
+      const value = (details as Record<string, unknown>)[key];
+      if (value !== undefined && key !== 'cause') (this as Record<string, unknown>)[key] = value;
     }
   }
 

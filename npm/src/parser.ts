@@ -88,9 +88,13 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
 
   const build = (loaded: ParserWasm) => {
     wasm = loaded;
-    // NaN: the module's default limit.
-    const maxLine = callbacks.maxLineSize ?? callbacks.maxBufferSize ?? NaN;
-    handle = loaded.parserNew(maxLine, callbacks.maxEventSize ?? callbacks.maxBufferSize ?? NaN, encode(callbacks.lastEventId ?? ''));
+    // An unset limit is `undefined`, which the wasm boundary turns into NaN (an f64
+    // parameter takes ToNumber): the module's default.
+    handle = loaded.parserNew(
+      (callbacks.maxLineSize ?? callbacks.maxBufferSize) as number,
+      (callbacks.maxEventSize ?? callbacks.maxBufferSize) as number,
+      encode(callbacks.lastEventId ?? ''),
+    );
     freeWhenCollected(loaded, api, handle);
   };
 
@@ -103,9 +107,11 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     // built here, which keeps string formatting out of the parser module. Raised after the
     // batch, so a throw (no `onError`) cannot drop the frames before it.
     error: (lineTooLong, limit) => {
-      failure = lineTooLong
-        ? new TidingsError('line-too-long', `line longer than ${limit} bytes`, { limit })
-        : new TidingsError('event-too-large', `event data larger than ${limit} bytes`, { limit });
+      failure = new TidingsError(
+        lineTooLong ? 'line-too-long' : 'event-too-large',
+        lineTooLong ? `line longer than ${limit} bytes` : `event data larger than ${limit} bytes`,
+        { limit },
+      );
     },
   };
   let failure: TidingsError | undefined;
@@ -113,7 +119,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   const deliver = (records: Uint32Array) => {
     // Taken before any callback runs, so a callback that feeds again cannot clobber it.
     const text = wasm!.parserTakeText(handle);
-    failure = undefined;
+    // `failure` is undefined here: every delivery resets it before it can throw.
     deliverBatch(records, text, handlers);
     // Read before `fail`: a callback of this batch may have fed again and set its own.
     const error = failure as TidingsError | undefined;

@@ -100,6 +100,33 @@ test('events of every size, two parsers interleaved, split anywhere: every byte 
   }
 });
 
+test('big events (their buffer handed to the batch, not copied) keep their type, ID and neighbours', () => {
+  // Over 64 KiB, the parser gives an event's data buffer up and the batch adopts it when it is
+  // the batch's first text: a big event first in a chunk, after a change of type or ID, and
+  // between small events, fed whole and in pieces.
+  const big = (c) => c.repeat(70_000) + 'é😀';
+  const stream =
+    `data: ${big('a')}\n\ndata: 1\n\nevent: t\ndata: ${big('b')}\n\n` +
+    `id: 9\ndata: 2\n\ndata: ${big('c')}\ndata: ${big('d')}\n\nevent: u\nid: 10\ndata: ${big('e')}\n\ndata: 3\n\n`;
+  const expected = [
+    { event: undefined, id: undefined, data: big('a'), lastEventId: '' },
+    { event: undefined, id: undefined, data: '1', lastEventId: '' },
+    { event: 't', id: undefined, data: big('b'), lastEventId: '' },
+    { event: undefined, id: '9', data: '2', lastEventId: '9' },
+    { event: undefined, id: '9', data: `${big('c')}\n${big('d')}`, lastEventId: '9' },
+    { event: 'u', id: '10', data: big('e'), lastEventId: '10' },
+    { event: undefined, id: '10', data: '3', lastEventId: '10' },
+  ];
+  const bytes = new TextEncoder().encode(stream);
+  for (const size of [bytes.length, 65_536, 70_007, 4_096]) {
+    const { parser, out } = collect();
+    for (let at = 0; at < bytes.length; at += size) parser.feed(bytes.subarray(at, at + size));
+    assert.equal(out.errors.length, 0);
+    assert.equal(out.events.length, expected.length, `chunks of ${size}`);
+    out.events.forEach((e, i) => assert.ok(JSON.stringify(e) === JSON.stringify(expected[i]), `event ${i}, chunks of ${size}`));
+  }
+});
+
 test('a parser that is garbage-collected frees its wasm state (no leak across many parsers)', async () => {
   // A fresh Node process with gc() exposed. Each parser holds a 1 MB unfinished data line in
   // wasm memory; 300 of them that were never freed would need 300 MB. Memory is read from the

@@ -51,6 +51,7 @@
 //! [parsing]: https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
 //! [interpreting]: https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
 
+use crate::batch::Batch;
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -498,10 +499,34 @@ impl Parser {
         bytes: &[u8],
         mut on_frame: F,
     ) -> Result<(), ParseError> {
+        self.feed_to(bytes, &mut on_frame)
+    }
+
+    /// Like [`feed`](Parser::feed), encoding the frames into `batch` (as
+    /// `|frame| batch.push(frame)` would). The difference is a large event's data (an event
+    /// that made the data buffer grow past what the parser keeps between events): the batch
+    /// takes over the buffer when it holds no text yet, instead of copying it, so one huge
+    /// event is not copied once more after its decoding.
+    ///
+    /// ```
+    /// use tidings_core::Parser;
+    /// use tidings_core::batch::{Batch, record};
+    ///
+    /// let (mut parser, mut batch) = (Parser::new(), Batch::new());
+    /// batch.start();
+    /// parser.feed_batch(b"data: a\n\nevent: x\ndata: b\n\n", &mut batch).unwrap();
+    /// assert_eq!(batch.text(), "axb");
+    /// assert_eq!(batch.records(), &[record::EVENT, 1, record::TYPE, 1, record::EVENT, 1]);
+    /// ```
+    pub fn feed_batch(&mut self, bytes: &[u8], batch: &mut Batch) -> Result<(), ParseError> {
+        self.feed_to(bytes, batch)
+    }
+
+    fn feed_to(&mut self, bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ParseError> {
         if let Some(error) = self.failed {
             return Err(error);
         }
-        let result = self.feed_inner(bytes, &mut on_frame);
+        let result = self.feed_inner(bytes, sink);
         if let Err(error) = result {
             self.fail(error);
         }
@@ -668,11 +693,7 @@ impl Parser {
         self.id_pending = false;
     }
 
-    fn feed_inner(
-        &mut self,
-        mut bytes: &[u8],
-        on_frame: &mut dyn FnMut(Frame<'_>),
-    ) -> Result<(), ParseError> {
+    fn feed_inner(&mut self, mut bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ParseError> {
         // §9.2.5: "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark".
         if let Some(matched) = self.bom_matched {
             let mut matched = usize::from(matched);
@@ -720,8 +741,8 @@ impl Parser {
             } else {
                 let line = core::mem::take(&mut self.line_buf);
                 let result = match core::str::from_utf8(&line) {
-                    Ok(text) => self.process_line(text, on_frame),
-                    Err(_) => self.process_line(&decode_lossy(&line), on_frame),
+                    Ok(text) => self.process_line(text, sink),
+                    Err(_) => self.process_line(&decode_lossy(&line), sink),
                 };
                 self.line_buf = line;
                 clear_bytes(&mut self.line_buf);
@@ -751,7 +772,7 @@ impl Parser {
                 // A blank line needs no decoding; checking it first also keeps the rest of
                 // the chunk from being validated here when it is just an unfinished line
                 // (which `append_partial` validates as it decodes it).
-                self.dispatch(on_frame);
+                self.dispatch(sink);
                 pos = self.skip_line_end(bytes, end);
                 continue;
             }
@@ -781,14 +802,14 @@ impl Parser {
                     };
                     if let Some(b'\n' | b'\r') = bytes.get(next) {
                         self.check_event_size(value.len())?;
-                        self.emit(value, on_frame);
+                        self.emit(value, sink);
                         pos = self.skip_line_end(bytes, next);
                         continue;
                     }
                 }
                 self.push_data(value)?;
             } else {
-                self.process_line(&line, on_frame)?;
+                self.process_line(&line, sink)?;
             }
             pos = self.skip_line_end(bytes, end);
         }
@@ -1007,21 +1028,17 @@ impl Parser {
     }
 
     /// §9.2.6: interprets one decoded line (without its line ending).
-    fn process_line(
-        &mut self,
-        line: &str,
-        on_frame: &mut dyn FnMut(Frame<'_>),
-    ) -> Result<(), ParseError> {
+    fn process_line(&mut self, line: &str, sink: &mut dyn Sink) -> Result<(), ParseError> {
         // "If the line is empty (a blank line): Dispatch the event".
         if line.is_empty() {
-            self.dispatch(on_frame);
+            self.dispatch(sink);
             return Ok(());
         }
         let (field, value) = match line.as_bytes().iter().position(|&b| b == b':') {
             // "If the line starts with a U+003A COLON character (:): Ignore the line."
             Some(0) => {
                 let text = line.get(1..).unwrap_or_default();
-                on_frame(Frame::Comment(text.strip_prefix(' ').unwrap_or(text)));
+                sink.frame(Frame::Comment(text.strip_prefix(' ').unwrap_or(text)));
                 return Ok(());
             }
             // "Collect the characters on the line before the first U+003A COLON character
@@ -1059,7 +1076,7 @@ impl Parser {
             // that integer. Otherwise, ignore the field."
             "retry" => {
                 if let Some(ms) = parse_retry(value) {
-                    on_frame(Frame::Retry(ms));
+                    sink.frame(Frame::Retry(ms));
                 }
             }
             // "Otherwise: The field is ignored."
@@ -1091,7 +1108,7 @@ impl Parser {
     }
 
     /// §9.2.6 "dispatch the event", steps 1–7.
-    fn dispatch(&mut self, on_frame: &mut dyn FnMut(Frame<'_>)) {
+    fn dispatch(&mut self, sink: &mut dyn Sink) {
         self.commit_id();
         // 2. "If the data buffer is an empty string, set the data buffer and the event type
         // buffer to the empty string and return."
@@ -1101,18 +1118,38 @@ impl Parser {
         }
         // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer." (It always is.)
-        let data = core::mem::take(&mut self.data);
-        self.emit_event(data.strip_suffix('\n').unwrap_or(&data), on_frame);
-        self.data = data;
+        let mut data = core::mem::take(&mut self.data);
+        // 5–6. Type "message" unless the event type buffer is non-empty.
+        let event_type = if self.event_type.is_empty() {
+            "message"
+        } else {
+            &self.event_type
+        };
+        if data.capacity() > RETAINED_CAPACITY {
+            // A buffer this big is not kept for the next event (see `clear_string`), so the
+            // sink may keep it (a `Batch` adopts it instead of copying it).
+            if data.ends_with('\n') {
+                data.pop();
+            }
+            sink.owned_event(event_type, data, &self.last_event_id);
+        } else {
+            sink.frame(Frame::Event(Event {
+                event_type,
+                data: data.strip_suffix('\n').unwrap_or(&data),
+                last_event_id: &self.last_event_id,
+            }));
+            data.clear();
+            self.data = data;
+        }
         // 7. "Set the data buffer and the event type buffer to the empty string."
-        clear_string(&mut self.data);
+        clear_string(&mut self.event_type);
     }
 
     /// Dispatches an event whose data buffer would be `data` + LF, with `data` borrowed (the
     /// data buffer is empty): steps 1 and 4–7 of "dispatch the event".
-    fn emit(&mut self, data: &str, on_frame: &mut dyn FnMut(Frame<'_>)) {
+    fn emit(&mut self, data: &str, sink: &mut dyn Sink) {
         self.commit_id();
-        self.emit_event(data, on_frame);
+        self.emit_event(data, sink);
     }
 
     /// Step 1 of "dispatch the event": "Set the last event ID string of the event source to
@@ -1127,20 +1164,51 @@ impl Parser {
     }
 
     /// Steps 5–7 of "dispatch the event" for the (already trimmed) `data`.
-    fn emit_event(&mut self, data: &str, on_frame: &mut dyn FnMut(Frame<'_>)) {
+    fn emit_event(&mut self, data: &str, sink: &mut dyn Sink) {
         // 5–6. Type "message" unless the event type buffer is non-empty.
         let event_type = if self.event_type.is_empty() {
             "message"
         } else {
             &self.event_type
         };
-        on_frame(Frame::Event(Event {
+        sink.frame(Frame::Event(Event {
             event_type,
             data,
             last_event_id: &self.last_event_id,
         }));
         // 7. "Set [...] the event type buffer to the empty string."
         clear_string(&mut self.event_type);
+    }
+}
+
+/// Where the parser's frames go: a closure ([`Parser::feed`]) or a [`Batch`]
+/// ([`Parser::feed_batch`]).
+trait Sink {
+    fn frame(&mut self, frame: Frame<'_>);
+
+    /// An event whose data buffer the parser gives up (it was too big to keep).
+    fn owned_event(&mut self, event_type: &str, data: String, last_event_id: &str) {
+        self.frame(Frame::Event(Event {
+            event_type,
+            data: &data,
+            last_event_id,
+        }));
+    }
+}
+
+impl<F: FnMut(Frame<'_>)> Sink for F {
+    fn frame(&mut self, frame: Frame<'_>) {
+        self(frame)
+    }
+}
+
+impl Sink for Batch {
+    fn frame(&mut self, frame: Frame<'_>) {
+        self.push(frame)
+    }
+
+    fn owned_event(&mut self, event_type: &str, data: String, last_event_id: &str) {
+        self.push_owned_event(event_type, data, last_event_id)
     }
 }
 

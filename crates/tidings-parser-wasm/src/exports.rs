@@ -107,7 +107,8 @@ pub fn parser_free(handle: u32) {
 pub fn parser_feed(handle: u32, bytes: &[u8]) -> Option<Vec<u32>> {
     with(handle, |State { parser, batch }| {
         batch.start();
-        if let Err(error) = parser.feed(bytes, |frame| batch.push(frame)) {
+        // `feed_batch`, not `feed` + `push`: the batch adopts a huge event's data buffer.
+        if let Err(error) = parser.feed_batch(bytes, batch) {
             batch.push_error(error);
         }
         // A copy of exactly the records' size; the batch keeps its buffer for the next feed.
