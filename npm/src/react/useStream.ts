@@ -80,7 +80,14 @@ export function useStream(url: string | null | undefined, options: StreamOptions
   const [session, setSession] = useState({ active: true, generation: 0 });
   const wanted = Boolean(url) && enabled && session.active;
 
-  const [status, setStatus] = useState<Status>(wanted ? 'connecting' : 'closed');
+  // A status belongs to the stream of one set of the effect's dependencies. In the render
+  // after they change (connect() after a Stop, a new URL), before the effect has opened the
+  // new stream, the old stream's status (say `closed`) would be shown for a frame: then the
+  // status is what opening the new one gives.
+  const streamOf = `${url ?? ''}\u0000${wanted}\u0000${key}\u0000${session.generation}`;
+  const opening: Status = wanted ? 'connecting' : 'closed';
+  const [reported, setReported] = useState<{ of: string; status: Status }>({ of: streamOf, status: opening });
+  const status = reported.of === streamOf ? reported.status : opening;
   const [lastEvent, setLastEvent] = useState<SSEEvent<T> | null>(null);
   const [events, setEvents] = useState<SSEEvent<T>[]>([]);
   const [error, setError] = useState<TidingsError | null>(null);
@@ -88,6 +95,8 @@ export function useStream(url: string | null | undefined, options: StreamOptions
   const streamRef = useRef<EventStream<Uniform<T>> | undefined>(undefined);
 
   useEffect(() => {
+    const of = streamOf;
+    const setStatus = (next: Status) => setReported({ of, status: next });
     if (!wanted || !url) {
       setStatus('closed');
       return;

@@ -132,6 +132,30 @@ test('errors are typed and cleared on reopen; disconnect and connect', () => {
   expect(result.current.status).toBe('closed');
 });
 
+test('connect() after disconnect() renders connecting at once, never the old stream\'s closed', () => {
+  // The stream opens in an effect, after the render that connect() causes: that render must
+  // not show the stopped stream's status (a UI would flash "done" for a frame).
+  const seen: string[] = [];
+  let latest: ReturnType<typeof useSSE> | undefined;
+  function Probe() {
+    latest = useSSE('/sse/x');
+    seen.push(latest.status);
+    return null;
+  }
+  render(createElement(Probe));
+  act(() => fake.last().open());
+  act(() => latest!.disconnect());
+  expect(latest!.status).toBe('closed');
+  seen.length = 0;
+  act(() => latest!.connect());
+  expect(fake.openCount()).toBe(1);
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen).not.toContain('closed');
+  expect(latest!.status).toBe('connecting');
+  act(() => fake.last().open());
+  expect(latest!.status).toBe('open');
+});
+
 test('useEventSource: lastMessage, close and reconnect', () => {
   const messages: string[] = [];
   const { result } = renderHook(() => useEventSource('/sse/es', { onMessage: (e) => messages.push(e.data) }));
