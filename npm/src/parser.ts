@@ -1,6 +1,6 @@
 import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError } from './errors.js';
-import { loadParserWasm, parserWasmIfReady, type ParserWasm } from './parser-wasm.js';
+import { loadParserWasm, parserMemory, parserWasmIfReady, type ParserWasm } from './parser-wasm.js';
 
 /** An event as delivered by {@link createParser}, shaped like eventsource-parser's. */
 export interface ParsedEvent {
@@ -52,6 +52,9 @@ export interface EventStreamParser {
 // unchanged). Made on first use, so importing tidings constructs nothing.
 let utf8: TextEncoder | undefined;
 const encode = (text: string): Uint8Array => (utf8 ??= new TextEncoder()).encode(text);
+// Decodes a batch's text from the module's memory. `ignoreBOM`: a U+FEFF at its start is
+// event text, not a byte order mark. (The text is valid UTF-8: the parser made it.)
+let utf8Decoder: TextDecoder | undefined;
 
 // A parser's wasm state is freed when its `EventStreamParser` is garbage-collected (the
 // module's interface is a handle, not a class whose glue would do this).
@@ -118,7 +121,12 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   // Delivers one feed's frames, in order (one boundary crossing per chunk, see batch.ts).
   const deliver = (records: Uint32Array) => {
     // Taken before any callback runs, so a callback that feeds again cannot clobber it.
-    const text = wasm!.parserTakeText(handle);
+    const length = wasm!.parserTextLen(handle);
+    const text = length
+      ? (utf8Decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(
+          new Uint8Array(parserMemory().buffer, wasm!.parserTextPtr(handle), length),
+        )
+      : '';
     // `failure` is undefined here: every delivery resets it before it can throw.
     deliverBatch(records, text, handlers);
     // Read before `fail`: a callback of this batch may have fed again and set its own.

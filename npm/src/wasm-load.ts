@@ -9,8 +9,13 @@
 export type WasmSource = string | URL | Response | BufferSource | WebAssembly.Module;
 
 /** The default export of a wasm-bindgen `--target web` glue module. @internal */
+/** What a wasm-bindgen glue's init resolves to: the instance's raw exports, memory included. */
+export interface InitOutput {
+  readonly memory: WebAssembly.Memory;
+}
+
 export interface Glue {
-  default(options: { module_or_path: WasmSource }): Promise<unknown>;
+  default(options: { module_or_path: WasmSource }): Promise<InitOutput>;
 }
 
 function isNodeFileUrl(url: URL): boolean {
@@ -22,8 +27,8 @@ function isNodeFileUrl(url: URL): boolean {
 export const NO_WEBASSEMBLY =
   'this JavaScript runtime has no WebAssembly (React Native with Hermes is one), and tidings runs on WebAssembly';
 
-/** Instantiates `glue` from `input`. @internal */
-export async function instantiate(glue: Glue, input: WasmSource): Promise<void> {
+/** Instantiates `glue` from `input`; resolves to the instance's raw exports. @internal */
+export async function instantiate(glue: Glue, input: WasmSource): Promise<InitOutput> {
   if (typeof WebAssembly === 'undefined') throw new Error(NO_WEBASSEMBLY);
   if (input instanceof URL && isNodeFileUrl(input)) {
     // Node's fetch() cannot read file: URLs. The specifier is hidden from bundlers so that
@@ -34,7 +39,7 @@ export async function instantiate(glue: Glue, input: WasmSource): Promise<void> 
     };
     input = (await fs.readFile(input)) as BufferSource;
   }
-  await glue.default({ module_or_path: input });
+  return glue.default({ module_or_path: input });
 }
 
 /** One lazily loaded wasm module. @internal */
@@ -51,10 +56,15 @@ export interface LazyModule<T> {
  * A wasm module loaded on the first `load()`, never at import. `importGlue` and `defaultUrl` stay
  * literal at the call site (`import('../wasm/x.js')`, `new URL('../wasm/x_bg.wasm',
  * import.meta.url)`): that is what lets bundlers find both files and put them in their own chunk.
+ * `onInit` gets the instance's raw exports (its `memory`, which the glue does not export).
  *
  * @internal
  */
-export function lazyModule<T extends Glue>(importGlue: () => Promise<T>, defaultUrl: () => URL): LazyModule<T> {
+export function lazyModule<T extends Glue>(
+  importGlue: () => Promise<T>,
+  defaultUrl: () => URL,
+  onInit?: (exports: InitOutput) => void,
+): LazyModule<T> {
   let loaded: T | undefined;
   let loading: Promise<T> | undefined;
   return {
@@ -63,7 +73,8 @@ export function lazyModule<T extends Glue>(importGlue: () => Promise<T>, default
     load(source) {
       loading ??= (async () => {
         const glue = await importGlue();
-        await instantiate(glue, source ?? defaultUrl());
+        const exports = await instantiate(glue, source ?? defaultUrl());
+        onInit?.(exports);
         loaded = glue;
         return glue;
       })();

@@ -64,21 +64,13 @@ pub mod record {
 #[inline(never)]
 pub fn utf16_len(text: &str) -> u32 {
     // In valid UTF-8 every character has one lead byte (not 0b10xx_xxxx) and needs two UTF-16
-    // units exactly when it takes four bytes (lead 0xF0..): the byte count, minus continuation
-    // bytes, plus four-byte leads. Eight bytes at a time (SWAR, as `find_line_end`): bit 7 of
-    // each byte of `cont` is set for a continuation byte, of `four` for a byte >= 0xF0.
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let bytes = text.as_bytes();
-    let mut n = bytes.len() as u32;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-        let cont = w & !(w << 1) & HIGHS;
-        let four = w & (w << 1) & (w << 2) & (w << 3) & HIGHS;
-        n = n - cont.count_ones() + four.count_ones();
+    // units exactly when it takes four bytes (lead 0xF0..): a byte count, no char decoding.
+    if text.is_ascii() {
+        return text.len() as u32;
     }
-    for &b in words.remainder() {
-        n = n - u32::from(b & 0xC0 == 0x80) + u32::from(b >= 0xF0);
+    let mut n = 0;
+    for &b in text.as_bytes() {
+        n += u32::from(b & 0xC0 != 0x80) + u32::from(b >= 0xF0);
     }
     n
 }
@@ -103,8 +95,13 @@ impl Batch {
         Batch::default()
     }
 
-    /// Empties the batch for the next crossing (keeps the allocations).
+    /// Empties the batch for the next crossing. Keeps the allocations, except a text buffer
+    /// grown past 64 KiB (one big event's, say an adopted one): freed, as the parser frees
+    /// its own buffers after a huge line.
     pub fn start(&mut self) {
+        if self.text.capacity() > 64 * 1024 {
+            self.text = String::new();
+        }
         self.text.clear();
         self.records.clear();
         self.event_type.clear();
@@ -306,7 +303,7 @@ mod tests {
 
     #[test]
     fn utf16_len_counts_every_mix_of_widths() {
-        // Every alignment of every width against the 8-byte words, and the remainder loop.
+        // Random mixes of every UTF-8 width, ASCII-only ones included.
         let pieces = [
             "a",
             "\u{7F}",

@@ -499,7 +499,7 @@ impl Parser {
         bytes: &[u8],
         mut on_frame: F,
     ) -> Result<(), ParseError> {
-        self.feed_to(bytes, &mut on_frame)
+        self.feed_to(bytes, &mut Frames(&mut on_frame))
     }
 
     /// Like [`feed`](Parser::feed), encoding the frames into `batch` (as
@@ -522,7 +522,7 @@ impl Parser {
         self.feed_to(bytes, batch)
     }
 
-    fn feed_to(&mut self, bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ParseError> {
+    fn feed_to<S: Sink>(&mut self, bytes: &[u8], sink: &mut S) -> Result<(), ParseError> {
         if let Some(error) = self.failed {
             return Err(error);
         }
@@ -693,7 +693,7 @@ impl Parser {
         self.id_pending = false;
     }
 
-    fn feed_inner(&mut self, mut bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ParseError> {
+    fn feed_inner<S: Sink>(&mut self, mut bytes: &[u8], sink: &mut S) -> Result<(), ParseError> {
         // §9.2.5: "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark".
         if let Some(matched) = self.bom_matched {
             let mut matched = usize::from(matched);
@@ -1028,7 +1028,7 @@ impl Parser {
     }
 
     /// §9.2.6: interprets one decoded line (without its line ending).
-    fn process_line(&mut self, line: &str, sink: &mut dyn Sink) -> Result<(), ParseError> {
+    fn process_line<S: Sink>(&mut self, line: &str, sink: &mut S) -> Result<(), ParseError> {
         // "If the line is empty (a blank line): Dispatch the event".
         if line.is_empty() {
             self.dispatch(sink);
@@ -1108,7 +1108,7 @@ impl Parser {
     }
 
     /// §9.2.6 "dispatch the event", steps 1–7.
-    fn dispatch(&mut self, sink: &mut dyn Sink) {
+    fn dispatch<S: Sink>(&mut self, sink: &mut S) {
         self.commit_id();
         // 2. "If the data buffer is an empty string, set the data buffer and the event type
         // buffer to the empty string and return."
@@ -1125,11 +1125,12 @@ impl Parser {
         } else {
             &self.event_type
         };
-        if data.capacity() > RETAINED_CAPACITY {
+        if S::ADOPTS_DATA && data.capacity() > RETAINED_CAPACITY {
             // A buffer this big is not kept for the next event (see `clear_string`), so the
             // sink may keep it (a `Batch` adopts it instead of copying it).
-            if data.ends_with('\n') {
-                data.pop();
+            // (`truncate`, not `pop`: no backwards UTF-8 decoding for an ASCII LF.)
+            if let Some(len) = data.strip_suffix('\n').map(str::len) {
+                data.truncate(len);
             }
             sink.owned_event(event_type, data, &self.last_event_id);
         } else {
@@ -1138,8 +1139,8 @@ impl Parser {
                 data: data.strip_suffix('\n').unwrap_or(&data),
                 last_event_id: &self.last_event_id,
             }));
-            data.clear();
             self.data = data;
+            clear_string(&mut self.data);
         }
         // 7. "Set the data buffer and the event type buffer to the empty string."
         clear_string(&mut self.event_type);
@@ -1147,7 +1148,7 @@ impl Parser {
 
     /// Dispatches an event whose data buffer would be `data` + LF, with `data` borrowed (the
     /// data buffer is empty): steps 1 and 4–7 of "dispatch the event".
-    fn emit(&mut self, data: &str, sink: &mut dyn Sink) {
+    fn emit<S: Sink>(&mut self, data: &str, sink: &mut S) {
         self.commit_id();
         self.emit_event(data, sink);
     }
@@ -1164,7 +1165,7 @@ impl Parser {
     }
 
     /// Steps 5–7 of "dispatch the event" for the (already trimmed) `data`.
-    fn emit_event(&mut self, data: &str, sink: &mut dyn Sink) {
+    fn emit_event<S: Sink>(&mut self, data: &str, sink: &mut S) {
         // 5–6. Type "message" unless the event type buffer is non-empty.
         let event_type = if self.event_type.is_empty() {
             "message"
@@ -1181,9 +1182,16 @@ impl Parser {
     }
 }
 
-/// Where the parser's frames go: a closure ([`Parser::feed`]) or a [`Batch`]
-/// ([`Parser::feed_batch`]).
+/// Where the parser's frames go: a closure ([`Parser::feed`], through [`Frames`]) or a
+/// [`Batch`] ([`Parser::feed_batch`]). The parser is generic over it, instantiated once for
+/// each: every closure goes through the one `dyn` wrapper, so a module that only uses `feed`
+/// holds one copy of the parser, without the data handover; the parser module, which only
+/// uses `feed_batch`, one copy that calls the batch directly.
 trait Sink {
+    /// Whether [`owned_event`](Sink::owned_event) does more than the default (a compile-time
+    /// constant: without it the parser drops the handover code).
+    const ADOPTS_DATA: bool = false;
+
     fn frame(&mut self, frame: Frame<'_>);
 
     /// An event whose data buffer the parser gives up (it was too big to keep).
@@ -1196,13 +1204,18 @@ trait Sink {
     }
 }
 
-impl<F: FnMut(Frame<'_>)> Sink for F {
+/// Any closure given to [`Parser::feed`], behind one `dyn` (one instance of the parser).
+struct Frames<'f, 'g>(&'f mut (dyn FnMut(Frame<'_>) + 'g));
+
+impl Sink for Frames<'_, '_> {
     fn frame(&mut self, frame: Frame<'_>) {
-        self(frame)
+        (self.0)(frame)
     }
 }
 
 impl Sink for Batch {
+    const ADOPTS_DATA: bool = true;
+
     fn frame(&mut self, frame: Frame<'_>) {
         self.push(frame)
     }

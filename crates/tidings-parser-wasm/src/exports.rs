@@ -8,12 +8,12 @@
 //! when its parser object is collected (its own `FinalizationRegistry`).
 //!
 //! Frames leave as a `Vec<u32>` of [`tidings_core::batch::record`]s (copied into a
-//! `Uint32Array` by the glue) plus one string (`parserTakeText`); a failure is the last record.
+//! `Uint32Array` by the glue) plus one text, which JS decodes straight from the module's
+//! memory (`parserTextPtr`, `parserTextLen`); a failure is the last record.
 //! Text comes in as UTF-8 bytes (`npm/src/parser.ts` encodes strings): nothing in this
 //! interface is a `JsValue` or an inbound string, so the glue has no externref handling beyond
 //! wasm-bindgen's table setup and no string encoder.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 
@@ -117,10 +117,20 @@ pub fn parser_feed(handle: u32, bytes: &[u8]) -> Option<Vec<u32>> {
     })
 }
 
-/// The text that the last `parserFeed`'s records cut up (once).
-#[wasm_bindgen(js_name = parserTakeText)]
-pub fn parser_take_text(handle: u32) -> String {
-    with(handle, |state| state.batch.take_text())
+/// Where the text that the last `parserFeed`'s records cut up is in the module's memory: its
+/// address. JS decodes it from there (with [`parser_text_len`]) before it calls into the
+/// module again. Not a `String` return: wasm-bindgen's glue would shrink it to its length (a
+/// copy of, say, an adopted 8 MiB event's data) and free it, and the batch could not keep its
+/// buffer for the next feed; the parser module's glue then also needs no string decoder.
+#[wasm_bindgen(js_name = parserTextPtr)]
+pub fn parser_text_ptr(handle: u32) -> u32 {
+    with(handle, |state| state.batch.text().as_ptr() as u32)
+}
+
+/// The byte length of the text at [`parser_text_ptr`].
+#[wasm_bindgen(js_name = parserTextLen)]
+pub fn parser_text_len(handle: u32) -> u32 {
+    with(handle, |state| state.batch.text().len() as u32)
 }
 
 /// Prepares for a new connection; keeps the last event ID.
