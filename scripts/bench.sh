@@ -39,7 +39,7 @@ if [[ ! -f npm/wasm/tidings_wasm_bg.wasm || ! -f npm/dist/index.js ]]; then
   log "building the npm package"
   (cd npm && npm run build)
 fi
-cargo build -q --workspace --bin tidings-devserver # as scripts/test.sh: no rebuild there
+cargo build -q -p tidings-devserver
 
 # --- 3. native core (criterion) -----------------------------------------------------------------
 log "criterion: parser vs memchr"

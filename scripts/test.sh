@@ -51,10 +51,7 @@ step "core builds for wasm32 without std" \
   cargo build -p tidings-core --no-default-features --target wasm32-unknown-unknown
 step "tidings-leptos compiles for SSR" cargo check -p tidings-leptos --features ssr
 step "cargo test (native)" cargo test --workspace
-# `--workspace`: the features unified as for `cargo test --workspace` above, which has built
-# this binary already (for the dev server's integration tests); `-p` alone would unify fewer
-# features and rebuild its dependencies (measured: 48 s on a fresh clone).
-step "build dev server" cargo build --workspace --bin tidings-devserver
+step "build dev server" cargo build -p tidings-devserver
 
 # --- the dev server every browser test talks to -----------------------------------------------
 workdir=$(mktemp -d)
