@@ -77,8 +77,9 @@ export class TidingsError extends Error {
     this.kind = kind;
     this.willRetry = false;
     this.attempt = 0;
-    // Each detail given (`willRetry` and `attempt` too) becomes an own property (not a list of the field names: smaller);
-    // `cause` is set by `super` (as the spec's non-enumerable own property).
+    // Each detail given (`willRetry` and `attempt` too) becomes an own property: a loop over
+    // `details`, not a list of the field names (smaller). `cause` is set by `super` (as the
+    // spec's non-enumerable own property).
     for (const key in details) {
       const value = (details as Record<string, unknown>)[key];
       if (value !== undefined && key !== 'cause') (this as Record<string, unknown>)[key] = value;

@@ -8,12 +8,12 @@
 /** What locates a `.wasm` file: a URL, a `Response`, raw bytes, or a compiled module. */
 export type WasmSource = string | URL | Response | BufferSource | WebAssembly.Module;
 
-/** The default export of a wasm-bindgen `--target web` glue module. @internal */
-/** What a wasm-bindgen glue's init resolves to: the instance's raw exports, memory included. */
+/** What a wasm-bindgen glue's init resolves to: the instance's raw exports, memory included. @internal */
 export interface InitOutput {
   readonly memory: WebAssembly.Memory;
 }
 
+/** The default export of a wasm-bindgen `--target web` glue module. @internal */
 export interface Glue {
   default(options: { module_or_path: WasmSource }): Promise<InitOutput>;
 }

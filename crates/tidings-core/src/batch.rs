@@ -28,7 +28,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::parser::{Frame, ParseError};
+use crate::parser::{Frame, ParseError, clear_string};
 
 /// Record kinds; each kind is followed by its words.
 pub mod record {
@@ -97,12 +97,9 @@ impl Batch {
 
     /// Empties the batch for the next crossing. Keeps the allocations, except a text buffer
     /// grown past 64 KiB (one big event's, say an adopted one): freed, as the parser frees
-    /// its own buffers after a huge line.
+    /// its own buffers after a huge event.
     pub fn start(&mut self) {
-        if self.text.capacity() > 64 * 1024 {
-            self.text = String::new();
-        }
-        self.text.clear();
+        clear_string(&mut self.text);
         self.records.clear();
         self.event_type.clear();
         self.event_type.push_str("message");
@@ -131,8 +128,9 @@ impl Batch {
     }
 
     /// Appends an event whose data the caller gives up: adopted as the text when the batch
-    /// has none yet, after the event's type and ID records (no copy), else copied. What [`Parser::feed_batch`](crate::Parser::feed_batch)
-    /// does with an event too big for the parser to keep its buffer.
+    /// has none yet, after the event's type and ID records (no copy), else copied. What
+    /// [`Parser::feed_batch`](crate::Parser::feed_batch) does with an event too big for the
+    /// parser to keep its buffer.
     ///
     /// ```
     /// use tidings_core::batch::{Batch, record};

@@ -1119,12 +1119,6 @@ impl Parser {
         // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer." (It always is.)
         let mut data = core::mem::take(&mut self.data);
-        // 5–6. Type "message" unless the event type buffer is non-empty.
-        let event_type = if self.event_type.is_empty() {
-            "message"
-        } else {
-            &self.event_type
-        };
         if S::ADOPTS_DATA && data.capacity() > RETAINED_CAPACITY {
             // A buffer this big is not kept for the next event (see `clear_string`), so the
             // sink may keep it (a `Batch` adopts it instead of copying it).
@@ -1132,18 +1126,15 @@ impl Parser {
             if let Some(len) = data.strip_suffix('\n').map(str::len) {
                 data.truncate(len);
             }
-            sink.owned_event(event_type, data, &self.last_event_id);
-        } else {
-            sink.frame(Frame::Event(Event {
-                event_type,
-                data: data.strip_suffix('\n').unwrap_or(&data),
-                last_event_id: &self.last_event_id,
-            }));
-            self.data = data;
-            clear_string(&mut self.data);
+            sink.owned_event(self.event_type(), data, &self.last_event_id);
+            // 7. "Set [...] the event type buffer to the empty string."
+            clear_string(&mut self.event_type);
+            return;
         }
+        self.emit_event(data.strip_suffix('\n').unwrap_or(&data), sink);
+        self.data = data;
         // 7. "Set the data buffer and the event type buffer to the empty string."
-        clear_string(&mut self.event_type);
+        clear_string(&mut self.data);
     }
 
     /// Dispatches an event whose data buffer would be `data` + LF, with `data` borrowed (the
@@ -1164,16 +1155,20 @@ impl Parser {
         }
     }
 
-    /// Steps 5–7 of "dispatch the event" for the (already trimmed) `data`.
-    fn emit_event<S: Sink>(&mut self, data: &str, sink: &mut S) {
-        // 5–6. Type "message" unless the event type buffer is non-empty.
-        let event_type = if self.event_type.is_empty() {
+    /// Steps 5–6 of "dispatch the event": type "message" unless the event type buffer is
+    /// non-empty.
+    fn event_type(&self) -> &str {
+        if self.event_type.is_empty() {
             "message"
         } else {
             &self.event_type
-        };
+        }
+    }
+
+    /// Steps 5–7 of "dispatch the event" for the (already trimmed) `data`.
+    fn emit_event<S: Sink>(&mut self, data: &str, sink: &mut S) {
         sink.frame(Frame::Event(Event {
-            event_type,
+            event_type: self.event_type(),
             data,
             last_event_id: &self.last_event_id,
         }));
@@ -1337,7 +1332,7 @@ fn clear_bytes(buf: &mut Vec<u8>) {
 }
 
 /// Empties a buffer; frees it if one huge event made it big.
-fn clear_string(buf: &mut String) {
+pub(crate) fn clear_string(buf: &mut String) {
     if buf.capacity() > RETAINED_CAPACITY {
         *buf = String::new();
     } else {
