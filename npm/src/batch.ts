@@ -14,8 +14,9 @@ const EVENT = 0; // [EVENT, n]: an event, its data the next n UTF-16 units of th
 const TYPE = 1; // [TYPE, n]: the type of the events that follow
 const ID = 2; // [ID, n]: the last event ID of the events that follow
 const COMMENT = 3; // [COMMENT, n]
-const RETRY = 4; // [RETRY, low, high]: ms = high * 2^32 + low
-const ERROR = 5; // [ERROR, kind, low, high], always last: the parser stopped (kind 0 a line, 1 an event, too big; limit high * 2^32 + low)
+const PART = 4; // [PART, n]: the next part of the data of the event in progress (a long one)
+const RETRY = 5; // [RETRY, low, high]: ms = high * 2^32 + low
+const ERROR = 6; // [ERROR, kind, low, high], always last: the parser stopped (kind 0 a line, 1 an event, too big; limit high * 2^32 + low)
 
 /** What a batch is delivered to. */
 export interface BatchHandlers {
@@ -27,6 +28,13 @@ export interface BatchHandlers {
   retry?(ms: number): void;
   /** The parser stopped: a line (`lineTooLong`) or an event's data exceeded `limit` bytes. Last. */
   error?(lineTooLong: boolean, limit: number): void;
+  /**
+   * The data of the event in progress received so far in `PART` records (a long event comes in
+   * parts, from one batch to the next): kept here by `deliverBatch` and prepended to the data
+   * of the next event. Whoever resets the parser sets it to `''` (a parser stopped by an
+   * error delivers nothing until then).
+   */
+  partial?: string;
 }
 
 /**
@@ -46,14 +54,21 @@ export function deliverBatch(records: Uint32Array, text: string, on: BatchHandle
     try {
       while (i < n) {
         const kind = records[i];
-        if (kind <= COMMENT) {
-          // [kind, n]: the next n units of the text, one string cut for all four kinds.
-          const value = text.substring(pos, (pos += records[i + 1]));
+        if (kind <= PART) {
+          // [kind, n]: the next n units of the text, one string cut for all five kinds.
+          let value = text.substring(pos, (pos += records[i + 1]));
           i += 2;
-          if (kind === EVENT) on.event(type, value, lastEventId);
-          else if (kind === TYPE) type = value === 'message' ? undefined : value;
+          if (kind === EVENT) {
+            if (on.partial) {
+              // A long event's data: its parts (a rope of strings in V8, not copied) and this.
+              value = on.partial + value;
+              on.partial = '';
+            }
+            on.event(type, value, lastEventId);
+          } else if (kind === TYPE) type = value === 'message' ? undefined : value;
           else if (kind === ID) lastEventId = value;
-          else on.comment?.(value);
+          else if (kind === COMMENT) on.comment?.(value);
+          else on.partial = (on.partial ?? '') + value;
         } else if (kind === RETRY) {
           const ms = records[i + 2] * 4294967296 + records[i + 1];
           i += 3;

@@ -102,6 +102,8 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   };
 
   const handlers: BatchHandlers = {
+    // Set here, not added later: the object keeps one shape.
+    partial: '',
     event: (event, data, lastEventId) =>
       callbacks.onEvent({ event, id: lastEventId === '' ? undefined : lastEventId, data, lastEventId }),
     comment: callbacks.onComment,
@@ -150,6 +152,12 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     if (records) deliver(records);
   };
 
+  const resetNow = () => {
+    wasm!.parserReset(handle);
+    // The event in progress is gone, with the parts of its data delivered so far.
+    handlers.partial = '';
+  };
+
   const api: EventStreamParser = {
     feed(chunk) {
       if (loadFailure) fail(loadFailure);
@@ -159,7 +167,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     reset() {
       if (loadFailure) return;
       if (pending) pending.push('reset');
-      else wasm!.parserReset(handle);
+      else resetNow();
     },
   };
   const ready = parserWasmIfReady();
@@ -172,7 +180,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
         const queued = pending ?? [];
         pending = undefined;
         for (const item of queued) {
-          if (item === 'reset') wasm!.parserReset(handle);
+          if (item === 'reset') resetNow();
           else feedNow(item);
         }
       },

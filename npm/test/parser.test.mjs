@@ -100,10 +100,11 @@ test('events of every size, two parsers interleaved, split anywhere: every byte 
   }
 });
 
-test('big events (their buffer handed to the batch, not copied) keep their type, ID and neighbours', () => {
-  // Over 64 KiB, the parser gives an event's data buffer up and the batch adopts it when it is
-  // the batch's first text: a big event first in a chunk, after a change of type or ID, and
-  // between small events, fed whole and in pieces.
+test('long events (their data delivered in 64 KiB parts) keep their type, ID and neighbours', () => {
+  // An event still unfinished at the end of a feed with 64 KiB of data or more hands that data
+  // over in a part; its event record comes later with the rest. Long events first in a chunk,
+  // after a change of type or ID, between small events and of two lines, fed whole and in
+  // pieces of every size class.
   const big = (c) => c.repeat(70_000) + 'é😀';
   const stream =
     `data: ${big('a')}\n\ndata: 1\n\nevent: t\ndata: ${big('b')}\n\n` +
@@ -118,12 +119,48 @@ test('big events (their buffer handed to the batch, not copied) keep their type,
     { event: undefined, id: '10', data: '3', lastEventId: '10' },
   ];
   const bytes = new TextEncoder().encode(stream);
-  for (const size of [bytes.length, 65_536, 70_007, 4_096]) {
+  for (const size of [bytes.length, 65_536, 70_007, 4_096, 1_000, 77]) {
     const { parser, out } = collect();
     for (let at = 0; at < bytes.length; at += size) parser.feed(bytes.subarray(at, at + size));
     assert.equal(out.errors.length, 0);
     assert.equal(out.events.length, expected.length, `chunks of ${size}`);
     out.events.forEach((e, i) => assert.ok(JSON.stringify(e) === JSON.stringify(expected[i]), `event ${i}, chunks of ${size}`));
+  }
+});
+
+test('the parts of a long event that never ends are dropped, on reset and on a limit error', () => {
+  const long = 'x'.repeat(200_000);
+  const bytes = new TextEncoder().encode(`data: ${long}`);
+  const feedInPieces = (parser, data) => {
+    for (let at = 0; at < data.length; at += 1_000) parser.feed(data.subarray(at, at + 1_000));
+  };
+  // Cut by the end of its connection: the next connection's event carries only its own data.
+  {
+    const { parser, out } = collect();
+    feedInPieces(parser, bytes);
+    parser.reset();
+    parser.feed('data: after reset\n\n');
+    assert.deepEqual(out.events.map((e) => e.data), ['after reset']);
+  }
+  // Over the limit after parts went out: an error, and after reset nothing of it remains.
+  {
+    const { parser, out } = collect({ maxEventSize: 150_000 });
+    feedInPieces(parser, bytes);
+    assert.equal(out.errors.length, 0); // known when the line ends
+    parser.feed('\n');
+    assert.equal(out.errors.length, 1);
+    assert.equal(out.errors[0].kind, 'event-too-large');
+    parser.reset();
+    parser.feed('data: small\n\n');
+    assert.deepEqual(out.events.map((e) => e.data), ['small']);
+  }
+  // Ended normally, it is whole.
+  {
+    const { parser, out } = collect();
+    feedInPieces(parser, bytes);
+    parser.feed('\n\n');
+    assert.equal(out.events.length, 1);
+    assert.ok(out.events[0].data === long);
   }
 });
 

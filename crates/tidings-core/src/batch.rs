@@ -40,12 +40,19 @@ pub mod record {
     pub const ID: u32 = 2;
     /// `[COMMENT, n]`: a comment, the next `n` code units.
     pub const COMMENT: u32 = 3;
+    /// `[PART, n]`: the next `n` code units are the next part of the data of the event in
+    /// progress, which arrives in parts because it is long (see
+    /// [`Parser::feed_batch`](crate::Parser::feed_batch)): that event's data is its parts,
+    /// from this batch and earlier ones, then the text of its `EVENT` record. The receiver
+    /// drops the parts of an event that never comes when it resets the parser (a parser
+    /// stopped by an `ERROR` sends nothing more until then).
+    pub const PART: u32 = 4;
     /// `[RETRY, low, high]`: a reconnection time in ms, `high * 2^32 + low`.
-    pub const RETRY: u32 = 4;
+    pub const RETRY: u32 = 5;
     /// `[ERROR, kind, low, high]` (always last): parsing stopped with the error `kind`
     /// ([`LINE_TOO_LONG`] or [`EVENT_TOO_LARGE`]) at the limit `high * 2^32 + low` bytes. In
     /// the table, so the receiver needs no second call (and the wasm no JS object) for it.
-    pub const ERROR: u32 = 5;
+    pub const ERROR: u32 = 6;
     /// The `kind` of an [`ERROR`] record for [`ParseError::LineTooLong`](crate::ParseError::LineTooLong).
     pub const LINE_TOO_LONG: u32 = 0;
     /// The `kind` of an [`ERROR`] record for [`ParseError::EventTooLarge`](crate::ParseError::EventTooLarge).
@@ -96,8 +103,8 @@ impl Batch {
     }
 
     /// Empties the batch for the next crossing. Keeps the allocations, except a text buffer
-    /// grown past 64 KiB (one big event's, say an adopted one): freed, as the parser frees
-    /// its own buffers after a huge event.
+    /// grown past 64 KiB (one big event's): freed, as the parser frees its own buffers after
+    /// a huge event.
     pub fn start(&mut self) {
         clear_string(&mut self.text);
         self.records.clear();
@@ -127,35 +134,20 @@ impl Batch {
         self.push_text(record::EVENT, data);
     }
 
-    /// Appends an event whose data the caller gives up: adopted as the text when the batch
-    /// has none yet, after the event's type and ID records (no copy), else copied. What
-    /// [`Parser::feed_batch`](crate::Parser::feed_batch) does with an event too big for the
-    /// parser to keep its buffer.
+    /// Appends the next part of the data of the event in progress (a [`record::PART`]).
     ///
     /// ```
     /// use tidings_core::batch::{Batch, record};
     ///
     /// let mut batch = Batch::new();
     /// batch.start();
-    /// let data = String::from("big");
-    /// let at = data.as_ptr();
-    /// batch.push_owned_event("message", data, "");
-    /// batch.push_event("message", "small", "");
-    /// assert_eq!(batch.text(), "bigsmall");
-    /// assert_eq!(batch.text().as_ptr(), at); // the same buffer, not a copy
-    /// assert_eq!(batch.records(), &[record::EVENT, 3, record::EVENT, 5]);
+    /// batch.push_part("long ");
+    /// batch.push_event("message", "event", "");
+    /// assert_eq!(batch.text(), "long event");
+    /// assert_eq!(batch.records(), &[record::PART, 5, record::EVENT, 5]);
     /// ```
-    pub fn push_owned_event(&mut self, event_type: &str, data: String, last_event_id: &str) {
-        // Records a change of type or ID (with its text) and `[EVENT, 0]`, then the data.
-        self.push_event(event_type, "", last_event_id);
-        if let Some(len) = self.records.last_mut() {
-            *len = utf16_len(&data);
-        }
-        if self.text.is_empty() {
-            self.text = data;
-        } else {
-            self.text.push_str(&data);
-        }
+    pub fn push_part(&mut self, text: &str) {
+        self.push_text(record::PART, text);
     }
 
     /// Appends a frame of the parser.
@@ -207,7 +199,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Parser;
+    use crate::{OwnedFrame, Parser};
 
     fn encode(input: &[u8]) -> (String, Vec<u32>) {
         let mut parser = Parser::new();
@@ -256,47 +248,159 @@ mod tests {
         }
     }
 
-    #[test]
-    fn owned_data_is_adopted_when_the_batch_has_no_text_yet() {
-        let mut batch = Batch::new();
-        batch.start();
-        batch.push_owned_event("x", String::from("big"), "");
-        batch.push_owned_event("x", String::from("more"), "7");
-        assert_eq!(batch.text(), "xbig7more");
-        use record::*;
-        assert_eq!(batch.records(), &[TYPE, 1, EVENT, 3, ID, 1, EVENT, 4]);
-        batch.start();
-        batch.push_owned_event("message", String::from("big"), "");
-        batch.push_owned_event("message", String::from("more"), "");
-        assert_eq!(batch.text(), "bigmore");
-        assert_eq!(batch.records(), &[EVENT, 3, EVENT, 4]);
-        batch.start();
-        let data = String::from("big");
-        let at = data.as_ptr();
-        batch.push_owned_event("message", data, "");
-        assert_eq!(batch.text().as_ptr(), at);
-        assert_eq!(batch.records(), &[EVENT, 3]);
+    /// Decodes a batch as `npm/src/batch.ts` does, `partial` carrying the parts of an event in
+    /// progress from batch to batch; an `ERROR` is returned, not decoded into a frame.
+    fn decode(text: &str, records: &[u32], partial: &mut String) -> (Vec<OwnedFrame>, bool) {
+        use crate::OwnedEvent;
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let (mut frames, mut pos, mut i) = (Vec::new(), 0, 0);
+        let (mut event_type, mut id) = (String::from("message"), String::new());
+        while i < records.len() {
+            let kind = records[i];
+            if kind <= record::PART {
+                let end = pos + records[i + 1] as usize;
+                let value = String::from_utf16(&units[pos..end]).unwrap();
+                pos = end;
+                match kind {
+                    record::EVENT => frames.push(OwnedFrame::Event(OwnedEvent {
+                        event_type: event_type.clone(),
+                        data: core::mem::take(partial) + &value,
+                        last_event_id: id.clone(),
+                    })),
+                    record::TYPE => event_type = value,
+                    record::ID => id = value,
+                    record::COMMENT => frames.push(OwnedFrame::Comment(value)),
+                    _ => partial.push_str(&value),
+                }
+                i += 2;
+            } else if kind == record::RETRY {
+                frames.push(OwnedFrame::Retry(
+                    u64::from(records[i + 2]) << 32 | u64::from(records[i + 1]),
+                ));
+                i += 3;
+            } else {
+                assert_eq!(i + 4, records.len(), "ERROR is last");
+                return (frames, true);
+            }
+        }
+        assert_eq!(pos, units.len(), "the records cut the whole text");
+        (frames, false)
+    }
+
+    /// Feeds `input` in chunks of `size` to one parser through `feed` and to another through
+    /// `feed_batch`, and checks that the batches decode to the same frames, chunk by chunk.
+    /// Returns how many `PART` records the batches held.
+    fn same_as_feed(input: &[u8], size: usize, limits: crate::Limits) -> usize {
+        same_chunks_as_feed(input.chunks(size), limits)
+    }
+
+    /// [`same_as_feed`] for any chunking.
+    fn same_chunks_as_feed<'a>(
+        chunks: impl Iterator<Item = &'a [u8]>,
+        limits: crate::Limits,
+    ) -> usize {
+        let (mut a, mut b) = (Parser::with_limits(limits), Parser::with_limits(limits));
+        let (mut batch, mut partial, mut parts) = (Batch::new(), String::new(), 0);
+        for (size, chunk) in chunks.enumerate() {
+            let mut expected = Vec::new();
+            let expected_error = a.feed_collect(chunk, &mut expected).is_err();
+            batch.start();
+            if let Err(error) = b.feed_batch(chunk, &mut batch) {
+                batch.push_error(error);
+            }
+            parts += batch
+                .records()
+                .windows(2)
+                .filter(|w| w[0] == record::PART)
+                .count();
+            let (frames, error) = decode(batch.text(), batch.records(), &mut partial);
+            assert!(frames == expected, "chunk {size}: frames differ");
+            assert_eq!(error, expected_error, "chunk {size}");
+            assert!(b.buffered_bytes() <= a.buffered_bytes());
+        }
+        parts
     }
 
     #[test]
     fn feed_batch_encodes_as_push_does() {
-        // A 100 KiB event (its buffer is given up), then small ones, across chunks.
+        // 100 KiB events (in parts, at some chunk sizes) next to small ones, across chunks.
         let big = "é".repeat(50 * 1024);
         let input = format!(
             "data: a\n\nid: 1\ndata: {big}\n\ndata: {big}\ndata: b\n\nevent: e\ndata: {big}\n\ndata: c\n\n"
         );
         for size in [7, 4096, 70_000, input.len()] {
-            let (mut a, mut b) = (Parser::new(), Parser::new());
-            let (mut pushed, mut fed) = (Batch::new(), Batch::new());
-            for chunk in input.as_bytes().chunks(size) {
-                pushed.start();
-                fed.start();
-                a.feed(chunk, |f| pushed.push(f)).unwrap();
-                b.feed_batch(chunk, &mut fed).unwrap();
-                assert_eq!(fed.text(), pushed.text());
-                assert_eq!(fed.records(), pushed.records());
-            }
+            same_as_feed(input.as_bytes(), size, crate::Limits::default());
         }
+    }
+
+    #[test]
+    fn a_long_event_arrives_in_parts_and_nothing_else_changes() {
+        // Events of up to 300 KiB: many `data:` lines of random lengths (so parts end inside
+        // lines, on a line's LF or between lines), multi-byte and invalid UTF-8 split across
+        // chunks, CRLF, comments, types and IDs between them, and one event cut by the end of
+        // the stream (`finish` never comes: it is simply not dispatched).
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let pieces: [&[u8]; 6] = [
+            b"abcdefgh",
+            "é".as_bytes(),
+            "😀".as_bytes(),
+            b"\xF0\x9F",
+            b"\xFF",
+            b"x",
+        ];
+        let mut input = Vec::new();
+        for event in 0..12 {
+            if event % 3 == 1 {
+                input.extend_from_slice(b"event: big\r\nid: 7\r\n: keep-alive\r\n");
+            }
+            let lines = 1 + next(6);
+            for _ in 0..lines {
+                input.extend_from_slice(b"data: ");
+                for _ in 0..next(14_000) {
+                    input.extend_from_slice(pieces[next(6) as usize]);
+                }
+                input.extend_from_slice(if next(2) == 0 { b"\n" } else { b"\r\n" });
+            }
+            input.extend_from_slice(b"\n");
+        }
+        input.extend_from_slice(b"data: the end never comes");
+        let mut parts = 0;
+        for size in [1000, 4096, 65_536, 70_001, 200_000] {
+            parts += same_as_feed(&input, size, crate::Limits::default());
+        }
+        assert!(parts > 20, "only {parts} parts: the test no longer streams");
+    }
+
+    #[test]
+    fn the_limit_counts_the_parts_already_sent() {
+        // 200 KiB of data against a 150 KiB limit, in 1 KiB chunks: parts go out, then the
+        // limit fails the event and the receiver drops its parts.
+        let limits = crate::Limits {
+            max_line_len: 1 << 20,
+            max_event_size: 150 * 1024,
+        };
+        let line = "y".repeat(20 * 1024);
+        let input = format!("data: {line}\n").repeat(10) + "\ndata: after\n\n";
+        for size in [1024, 30_000] {
+            assert!(same_as_feed(input.as_bytes(), size, limits) > 0);
+        }
+        // One long line, over the limit in direct mode.
+        let input = format!("data: {}\n\n", "z".repeat(200 * 1024));
+        assert!(same_as_feed(input.as_bytes(), 1024, limits) > 0);
+        // Chunks that end right after a line's LF: a part must not take the LF that
+        // dispatch removes; whole lines in a chunk are checked against the limit too.
+        let input = format!("data: {line}\n").repeat(10) + "\n";
+        let lines = input.split_inclusive('\n').map(str::as_bytes);
+        assert!(same_chunks_as_feed(lines, limits) > 0);
+        let lines = format!("data: {line}\n").repeat(4) + "\n";
+        let lines = lines.split_inclusive('\n').map(str::as_bytes);
+        assert!(same_chunks_as_feed(lines, crate::Limits::default()) > 0);
     }
 
     #[test]

@@ -68,6 +68,11 @@ const DATA_PREFIX: usize = 6;
 /// its memory for the rest of a long-lived connection.
 const RETAINED_CAPACITY: usize = 64 * 1024;
 
+/// How much of an unfinished event's data a streaming sink ([`Parser::feed_batch`]) gets at
+/// once, at the end of a feed: big enough that a part costs JS one decode per 64 KiB, small
+/// enough that the data buffer stays within what the parser keeps between events.
+const STREAMED_PART: usize = RETAINED_CAPACITY;
+
 /// Size limits that bound the parser's memory.
 ///
 /// The defaults are **16 MiB** for both limits. Browsers have no limits at all, and real
@@ -408,7 +413,11 @@ pub struct Parser {
     /// in [`ParseError::EventTooLarge`] (or be discarded); `data` was dropped.
     overflow: bool,
     /// The spec's "data buffer": every `data` value followed by LF since the last dispatch.
+    /// For a sink that takes data in parts (a [`Batch`]), only what follows the first
+    /// `streamed` bytes, which the sink already has (see [`Parser::stream_data`]).
     data: String,
+    /// Bytes of the data buffer already handed to the sink as parts, not held in `data`.
+    streamed: usize,
     /// The spec's "event type buffer"; empty means "message".
     event_type: String,
     /// The spec's "last event ID buffer", valid only while `id_pending` is set (an `id` field
@@ -459,6 +468,7 @@ impl Parser {
             line_len: 0,
             overflow: false,
             data: String::new(),
+            streamed: 0,
             event_type: String::new(),
             pending_id: String::new(),
             id_pending: false,
@@ -503,10 +513,12 @@ impl Parser {
     }
 
     /// Like [`feed`](Parser::feed), encoding the frames into `batch` (as
-    /// `|frame| batch.push(frame)` would). The difference is a large event's data (an event
-    /// that made the data buffer grow past what the parser keeps between events): the batch
-    /// takes over the buffer when it holds no text yet, instead of copying it, so one huge
-    /// event is not copied once more after its decoding.
+    /// `|frame| batch.push(frame)` would), except for a long event's data: when an event is
+    /// still unfinished at the end of a feed and its data buffer holds at least 64 KiB, the
+    /// batch gets that data as a [`record::PART`](crate::batch::record::PART) and the parser
+    /// keeps only what follows. So an 8 MiB event arriving in small chunks reaches JS in
+    /// 64 KiB parts, each decoded once, and no buffer grows to 8 MiB (on either side of the
+    /// boundary, where each doubling of a buffer would copy it).
     ///
     /// ```
     /// use tidings_core::Parser;
@@ -527,10 +539,30 @@ impl Parser {
             return Err(error);
         }
         let result = self.feed_inner(bytes, sink);
-        if let Err(error) = result {
-            self.fail(error);
+        match result {
+            Err(error) => self.fail(error),
+            Ok(()) if S::STREAMS_DATA => self.stream_data(sink),
+            Ok(()) => {}
         }
         result
+    }
+
+    /// At the end of a feed, for a sink that takes data in parts: hands the data buffer to
+    /// the sink once it holds [`STREAMED_PART`] bytes, keeping a final LF (the one that
+    /// dispatch removes must still be here then). Valid UTF-8 only: an incomplete character
+    /// at the end of a `data:` line waits in `line_buf`, not in `data`.
+    fn stream_data<S: Sink>(&mut self, sink: &mut S) {
+        if self.data.len() < STREAMED_PART {
+            return;
+        }
+        let lf = self.data.ends_with('\n');
+        let part = self.data.len() - usize::from(lf);
+        sink.data_part(self.data.get(..part).unwrap_or_default());
+        self.streamed += part;
+        self.data.clear();
+        if lf {
+            self.data.push('\n');
+        }
     }
 
     /// Like [`feed`](Parser::feed), appending owned copies of the frames to `out`. On an
@@ -577,6 +609,7 @@ impl Parser {
         clear_bytes(&mut self.line_buf);
         self.end_direct();
         clear_string(&mut self.data);
+        self.streamed = 0;
         clear_string(&mut self.event_type);
         self.id_pending = false;
     }
@@ -688,6 +721,7 @@ impl Parser {
         self.line_buf = Vec::new();
         self.end_direct();
         self.data = String::new();
+        self.streamed = 0;
         self.event_type = String::new();
         self.pending_id = String::new();
         self.id_pending = false;
@@ -795,7 +829,7 @@ impl Parser {
             // the blank line that ends the event follows in this chunk, the event is
             // dispatched with its data borrowed from the chunk, never copied.
             if let Some(value) = data_value(&line) {
-                if self.data.is_empty() {
+                if self.data.is_empty() && self.streamed == 0 {
                     let next = match (bytes.get(end), bytes.get(end + 1)) {
                         (Some(b'\r'), Some(b'\n')) => end + 2,
                         _ => end + 1,
@@ -894,7 +928,7 @@ impl Parser {
         // as at least one byte of text. So this many bytes will surely be over the limit.
         let max = self.limits.max_event_size;
         let carried = self.line_buf.len();
-        if self.data.len().saturating_add(carried + bytes.len()) > max {
+        if self.data_len().saturating_add(carried + bytes.len()) > max {
             return self.overflow();
         }
         self.reserve_data(carried + bytes.len());
@@ -972,7 +1006,7 @@ impl Parser {
             }
         }
         self.line_buf.extend_from_slice(tail);
-        if self.data.len() > max {
+        if self.data_len() > max {
             self.overflow();
         }
     }
@@ -983,7 +1017,7 @@ impl Parser {
         if !self.line_buf.is_empty() && !self.overflow {
             self.push_replacement();
         }
-        let overflow = self.overflow || self.data.len() > self.limits.max_event_size;
+        let overflow = self.overflow || self.data_len() > self.limits.max_event_size;
         self.end_direct();
         if overflow {
             return Err(ParseError::EventTooLarge {
@@ -1096,12 +1130,18 @@ impl Parser {
         Ok(())
     }
 
+    /// The length of the spec's data buffer: the parts already streamed and what is held.
+    #[inline]
+    fn data_len(&self) -> usize {
+        self.streamed + self.data.len()
+    }
+
     /// Fails if appending `more` bytes of value to the data buffer would exceed
     /// `max_event_size`.
     #[inline]
     fn check_event_size(&self, more: usize) -> Result<(), ParseError> {
         let max = self.limits.max_event_size;
-        if self.data.len().saturating_add(more) > max {
+        if self.data_len().saturating_add(more) > max {
             return Err(ParseError::EventTooLarge { limit: max });
         }
         Ok(())
@@ -1112,25 +1152,15 @@ impl Parser {
         self.commit_id();
         // 2. "If the data buffer is an empty string, set the data buffer and the event type
         // buffer to the empty string and return."
-        if self.data.is_empty() {
+        if self.data.is_empty() && self.streamed == 0 {
             self.event_type.clear();
             return;
         }
+        // The event's data is the streamed parts (the sink has them) and what follows here.
+        self.streamed = 0;
         // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer." (It always is.)
-        let mut data = core::mem::take(&mut self.data);
-        if S::ADOPTS_DATA && data.capacity() > RETAINED_CAPACITY {
-            // A buffer this big is not kept for the next event (see `clear_string`), so the
-            // sink may keep it (a `Batch` adopts it instead of copying it).
-            // (`truncate`, not `pop`: no backwards UTF-8 decoding for an ASCII LF.)
-            if let Some(len) = data.strip_suffix('\n').map(str::len) {
-                data.truncate(len);
-            }
-            sink.owned_event(self.event_type(), data, &self.last_event_id);
-            // 7. "Set [...] the event type buffer to the empty string."
-            clear_string(&mut self.event_type);
-            return;
-        }
+        let data = core::mem::take(&mut self.data);
         self.emit_event(data.strip_suffix('\n').unwrap_or(&data), sink);
         self.data = data;
         // 7. "Set the data buffer and the event type buffer to the empty string."
@@ -1183,20 +1213,16 @@ impl Parser {
 /// holds one copy of the parser, without the data handover; the parser module, which only
 /// uses `feed_batch`, one copy that calls the batch directly.
 trait Sink {
-    /// Whether [`owned_event`](Sink::owned_event) does more than the default (a compile-time
-    /// constant: without it the parser drops the handover code).
-    const ADOPTS_DATA: bool = false;
+    /// Whether the sink takes an unfinished event's data in parts
+    /// ([`data_part`](Sink::data_part)); a compile-time constant, so that without it the
+    /// parser has no code for it.
+    const STREAMS_DATA: bool = false;
 
     fn frame(&mut self, frame: Frame<'_>);
 
-    /// An event whose data buffer the parser gives up (it was too big to keep).
-    fn owned_event(&mut self, event_type: &str, data: String, last_event_id: &str) {
-        self.frame(Frame::Event(Event {
-            event_type,
-            data: &data,
-            last_event_id,
-        }));
-    }
+    /// The next part of the data of the event in progress: the event's data is its parts
+    /// and then the data of its [`Frame::Event`]. Only called when `STREAMS_DATA` is set.
+    fn data_part(&mut self, _part: &str) {}
 }
 
 /// Any closure given to [`Parser::feed`], behind one `dyn` (one instance of the parser).
@@ -1209,14 +1235,14 @@ impl Sink for Frames<'_, '_> {
 }
 
 impl Sink for Batch {
-    const ADOPTS_DATA: bool = true;
+    const STREAMS_DATA: bool = true;
+
+    fn data_part(&mut self, part: &str) {
+        self.push_part(part)
+    }
 
     fn frame(&mut self, frame: Frame<'_>) {
         self.push(frame)
-    }
-
-    fn owned_event(&mut self, event_type: &str, data: String, last_event_id: &str) {
-        self.push_owned_event(event_type, data, last_event_id)
     }
 }
 

@@ -107,7 +107,7 @@ pub fn parser_free(handle: u32) {
 pub fn parser_feed(handle: u32, bytes: &[u8]) -> Option<Vec<u32>> {
     with(handle, |State { parser, batch }| {
         batch.start();
-        // `feed_batch`, not `feed` + `push`: the batch adopts a huge event's data buffer.
+        // `feed_batch`, not `feed` + `push`: a long event's data comes out in parts.
         if let Err(error) = parser.feed_batch(bytes, batch) {
             batch.push_error(error);
         }
@@ -120,7 +120,7 @@ pub fn parser_feed(handle: u32, bytes: &[u8]) -> Option<Vec<u32>> {
 /// Where the text that the last `parserFeed`'s records cut up is in the module's memory: its
 /// address. JS decodes it from there (with [`parser_text_len`]) before it calls into the
 /// module again. Not a `String` return: wasm-bindgen's glue would shrink it to its length (a
-/// copy of, say, an adopted 8 MiB event's data) and free it, and the batch could not keep its
+/// copy of, say, a 64 KiB part of a long event's data) and free it, and the batch could not keep its
 /// buffer for the next feed; the parser module's glue then also needs no string decoder.
 #[wasm_bindgen(js_name = parserTextPtr)]
 pub fn parser_text_ptr(handle: u32) -> u32 {
