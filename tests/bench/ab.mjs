@@ -3,7 +3,7 @@
 // fetch + eventsource-parser, so a change within the noise of two separate bench runs still
 // shows. For speed work on the client module; `scripts/bench.sh` stays the report.
 //
-//   node tests/bench/ab.mjs [--parser] [--runs N] [--workload tokens|large|huge] [--profile DIR] [--js-flags F] \
+//   node tests/bench/ab.mjs [--parser [--back-to-back]] [--runs N] [--workload tokens|large|huge] [--profile DIR] [--js-flags F] \
 //        LABEL=NPMDIR [LABEL=NPMDIR ...]
 //
 // NPMDIR is a built copy of npm/ (its dist/ and wasm/ are served, e.g. `cp -r npm/dist npm/wasm
@@ -36,6 +36,9 @@ const extraJsFlags = option('--js-flags', '');
 // --parser: A/B `createParser` instead of `connect()`, on pre-split chunks in the page (as
 // scripts/bench.sh's parser table), against eventsource-parser + TextDecoder.
 const parserMode = args.includes('--parser') && args.splice(args.indexOf('--parser'), 1).length > 0;
+// --back-to-back: no pause and no forced collection before a run, as scripts/bench.sh's parser
+// table runs them (V8's heap state changes the figures more than either parser, findings.md 1.).
+const backToBack = args.includes('--back-to-back') && args.splice(args.indexOf('--back-to-back'), 1).length > 0;
 const builds = args.map((arg) => {
   const [label, dir] = arg.split('=');
   if (!label || !dir || !existsSync(join(dir, 'dist/index.js'))) throw new Error(`expected LABEL=NPMDIR with a built dist/, got ${arg}`);
@@ -100,8 +103,10 @@ if (${parserMode}) {
   for (const label of labels) window.clients[label] = async () => runners(modules[label].createParser)['tidings createParser'](chunks).events;
 }
 window.runOnce = async (name, url, expected) => {
-  await new Promise((r) => setTimeout(r, 200));
-  gc(); // the previous run's garbage is not collected inside this one (as in page/bench.mjs)
+  if (!${backToBack}) {
+    await new Promise((r) => setTimeout(r, 200));
+    gc(); // the previous run's garbage is not collected inside this one (as in page/bench.mjs)
+  }
   const start = performance.now();
   const events = await window.clients[name](url, expected);
   if (events !== expected) throw new Error(name + ': ' + events + ' events');

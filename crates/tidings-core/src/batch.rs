@@ -103,7 +103,7 @@ impl Batch {
     }
 
     /// Empties the batch for the next crossing. Keeps the allocations, except a text buffer
-    /// grown past 64 KiB (one big event's): freed, as the parser frees its own buffers after
+    /// grown past 128 KiB (one big event's): freed, as the parser frees its own buffers after
     /// a huge event.
     pub fn start(&mut self) {
         clear_string(&mut self.text);
