@@ -306,7 +306,12 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     );
   }
   let role: Role = share ? 'follower' : 'solo';
-  const listeners = new Map<string, Set<(...args: never[]) => void>>();
+  // Each type's listeners, in the order added. Copy on write: `on` and `off` replace the
+  // array, so a delivery walks the array it started with (a listener that adds or removes
+  // listeners does not change it) and the per-event path copies and allocates nothing.
+  type Listener = (...args: never[]) => void;
+  const listeners = new Map<string, readonly Listener[]>();
+  const none: readonly Listener[] = [];
   let client: WasmClient | undefined;
   let status: Status = 'connecting';
   let closedBeforeReady = false;
@@ -316,7 +321,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   // Iterators waiting for events: each has its own unbounded queue, so nothing is lost.
   const iterators = new Set<{ push(item: IteratorResult<SSEEvent<T>> | TidingsError): void }>();
 
-  const call = (listener: (...a: never[]) => void, args: unknown[]) => {
+  const call = (listener: Listener, args: unknown[]) => {
     try {
       (listener as (...a: unknown[]) => void)(...args);
     } catch (error) {
@@ -327,14 +332,19 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     }
   };
   const emit = (type: string, ...args: unknown[]) => {
-    const set = listeners.get(type);
-    if (!set || set.size === 0) return;
-    if (set.size === 1) {
-      call(set.values().next().value!, args);
-      return;
+    for (const listener of listeners.get(type) ?? none) call(listener, args);
+  };
+  // `emit` for events, the hot path: one argument, no rest array.
+  const emitEvent = (type: string, event: SSEEvent<T>) => {
+    for (const listener of listeners.get(type) ?? none) {
+      try {
+        (listener as (e: SSEEvent<T>) => void)(event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
     }
-    // A copy, so a listener that adds or removes listeners does not change this delivery.
-    for (const listener of [...set]) call(listener, args);
   };
   const fail = (error: TidingsError) => {
     emit('error', error);
@@ -350,9 +360,9 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       return;
     }
     const event: SSEEvent<T> = { type, data, lastEventId: id };
-    emit(type, event);
-    emit('*', event);
-    for (const it of iterators) it.push({ value: event, done: false });
+    emitEvent(type, event);
+    emitEvent('*', event);
+    if (iterators.size) for (const it of iterators) it.push({ value: event, done: false });
   };
 
   const start = (wasm: ClientWasm) => {
@@ -426,14 +436,15 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   });
 
   const stream: EventStream<Uniform<T>> = {
-    on(type: string, listener: (...args: never[]) => void) {
-      let set = listeners.get(type);
-      if (!set) listeners.set(type, (set = new Set()));
-      set.add(listener);
+    on(type: string, listener: Listener) {
+      const list = listeners.get(type) ?? none;
+      // A listener added twice is called once, as with `addEventListener`.
+      if (!list.includes(listener)) listeners.set(type, [...list, listener]);
       return () => stream.off(type, listener);
     },
     off(type, listener) {
-      listeners.get(type)?.delete(listener);
+      const list = listeners.get(type);
+      if (list) listeners.set(type, list.filter((l) => l !== listener));
     },
     get status() {
       return client ? (client.status as Status) : status;

@@ -142,3 +142,28 @@ test('a block with only an id: moves lastEventId, and reconnect() resumes from i
   const recorded = await stats(server.url, id);
   assert.deepEqual(recorded.requests.map((r) => r.last_event_id).slice(0, 2), [null, '9']);
 });
+
+test('listeners: one added twice is called once; a delivery keeps the listeners it started with', async () => {
+  const s = connect(`${server.url}/sse/ticks?count=3&interval_ms=20&session=${session('listeners')}`, { parse: JSON.parse });
+  const calls = [];
+  const twice = (e) => calls.push(`twice ${e.data.n}`);
+  s.on('message', twice);
+  s.on('message', twice);
+  // Removed by the first listener during the first event's delivery: still called for that
+  // event, not for later ones. Added during it: called from the next event on.
+  const removed = (e) => calls.push(`removed ${e.data.n}`);
+  const added = (e) => calls.push(`added ${e.data.n}`);
+  s.on('message', (e) => {
+    if (e.data.n === 0) {
+      s.off('message', removed);
+      s.on('message', added);
+    }
+  });
+  s.on('message', removed);
+  const unsubscribe = s.on('*', (e) => {
+    calls.push(`any ${e.data.n}`);
+    unsubscribe();
+  });
+  await closed(s);
+  assert.deepEqual(calls, ['twice 0', 'removed 0', 'any 0', 'twice 1', 'added 1', 'twice 2', 'added 2']);
+});

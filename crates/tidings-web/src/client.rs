@@ -276,6 +276,10 @@ pub(crate) struct Shared {
     /// `Date.now()` when the current chunk arrived: its events all arrived then, and one
     /// clock read per chunk instead of per event matters on streams of many small events.
     chunk_now: Cell<u64>,
+    /// The current chunk's size in bytes: the text its events' batch reserves at once (its
+    /// events' data is at most the chunk, apart from an event that began earlier), instead of
+    /// growing from empty by doubling, a copy per doubling, for every chunk.
+    chunk_bytes: Cell<usize>,
     pending: RefCell<Vec<Note>>,
     /// Tab sharing (Web Locks + BroadcastChannel), when on and supported.
     pub(crate) share: RefCell<Option<crate::share::Coordinator>>,
@@ -420,6 +424,7 @@ impl Client {
             alive: Cell::new(true),
             in_chunk: Cell::new(false),
             chunk_now: Cell::new(0),
+            chunk_bytes: Cell::new(0),
             pending: RefCell::new(Vec::new()),
             share: RefCell::new(None),
         });
@@ -993,6 +998,7 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                 }
                 shared.in_chunk.set(true);
                 shared.chunk_now.set(now);
+                shared.chunk_bytes.set(count);
             }
             TransportUpdate::ChunkEnd => shared.in_chunk.set(false),
             TransportUpdate::Frame(Frame::Event(event)) => {
@@ -1010,9 +1016,11 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                     state.metrics.last_event_at_ms = Some(now);
                     // Inside a chunk straight into the pending notes: no note per event.
                     if shared.in_chunk.get() {
-                        push_message(&mut shared.pending.borrow_mut(), state.generation, &event);
+                        let pending = &mut shared.pending.borrow_mut();
+                        let capacity = shared.chunk_bytes.get();
+                        push_message(pending, state.generation, &event, capacity);
                     } else {
-                        push_message(&mut notes, state.generation, &event);
+                        push_message(&mut notes, state.generation, &event, 0);
                     }
                 }
             }
@@ -1144,11 +1152,13 @@ fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<
 }
 
 /// Adds an event of connection `generation` to `notes`: to the batch at the end when it is of
-/// the same connection, so that a chunk's events travel as one [`Note::Messages`].
+/// the same connection, so that a chunk's events travel as one [`Note::Messages`]. A new
+/// batch reserves `capacity` bytes of text.
 pub(crate) fn push_message(
     notes: &mut Vec<Note>,
     generation: u64,
     event: &tidings_core::Event<'_>,
+    capacity: usize,
 ) {
     if let Some(Note::Messages(batch, of)) = notes.last_mut()
         && *of == generation
@@ -1156,7 +1166,7 @@ pub(crate) fn push_message(
         batch.push(*event);
         return;
     }
-    let mut batch = MessageBatch::default();
+    let mut batch = MessageBatch::with_capacity(capacity);
     batch.push(*event);
     notes.push(Note::Messages(batch, generation));
 }

@@ -95,6 +95,28 @@ impl<'a> Iterator for Parts<'a> {
 }
 
 impl MessageBatch {
+    /// An empty batch with room for `text_bytes` bytes of text (types, IDs and data) before
+    /// it grows.
+    ///
+    /// ```
+    /// use tidings_core::Event;
+    /// use tidings_web::MessageBatch;
+    ///
+    /// let mut batch = MessageBatch::with_capacity(64);
+    /// batch.push(Event { event_type: "message", data: "hello", last_event_id: "" });
+    /// assert_eq!(batch, {
+    ///     let mut grown = MessageBatch::default();
+    ///     grown.push(Event { event_type: "message", data: "hello", last_event_id: "" });
+    ///     grown
+    /// });
+    /// ```
+    pub fn with_capacity(text_bytes: usize) -> MessageBatch {
+        MessageBatch {
+            text: String::with_capacity(text_bytes),
+            spans: Vec::new(),
+        }
+    }
+
     /// Appends an event.
     pub fn push(&mut self, event: Event<'_>) {
         let Event {

@@ -383,7 +383,7 @@ fn deliver_remote(shared: &Rc<Shared>, deliveries: Vec<Delivery>) {
                         data: &event.data,
                         last_event_id: &event.id,
                     };
-                    client::push_message(&mut notes, generation, &event);
+                    client::push_message(&mut notes, generation, &event, 0);
                 }
                 Delivery::Gap { missed } => notes.push(Note::Error(ClientError {
                     kind: ErrorKind::SharedGap { missed },
