@@ -85,7 +85,6 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   // The loaded module and this parser's handle in it (see crates/tidings-parser-wasm/src/exports.rs).
   let wasm: ParserWasm | undefined;
   let handle = 0;
-  let pending: Array<string | Uint8Array | 'reset'> | undefined;
   // Set when the wasm module failed to load: nothing can be parsed, every feed reports it.
   let loadFailure: TidingsError | undefined;
 
@@ -120,18 +119,22 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     },
   };
   let failure: TidingsError | undefined;
-  // Delivers one feed's frames, in order (one boundary crossing per chunk, see batch.ts).
-  const deliver = (records: Uint32Array) => {
-    // Taken before any callback runs, so a callback that feeds again cannot clobber it.
-    const length = wasm!.parserTextLen(handle);
-    const text = length
-      ? (utf8Decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(
-          new Uint8Array(parserMemory().buffer, wasm!.parserTextPtr(handle), length),
-        )
-      : '';
+  let words: Uint32Array | undefined;
+  // Delivers one feed's frames, in order (one boundary crossing per chunk, see batch.ts), from
+  // the four words at `at` in the module's memory: where its records are, how many, where its
+  // text is, how many bytes (see crates/tidings-parser-wasm/src/exports.rs). Views, not copies:
+  // the next feed reuses that memory, so nothing feeds while they are read (see `perform`).
+  const deliver = (at: number) => {
+    const buffer = parserMemory().buffer;
+    // Made again after the memory grew (its old buffer is then detached).
+    if (words?.buffer !== buffer) words = new Uint32Array(buffer);
+    const [records, count, text, length] = words.subarray(at >>> 2, (at >>> 2) + 4);
     // `failure` is undefined here: every delivery resets it before it can throw.
-    deliverBatch(records, text, handlers);
-    // Read before `fail`: a callback of this batch may have fed again and set its own.
+    deliverBatch(
+      words.subarray(records >>> 2, (records >>> 2) + count),
+      length ? (utf8Decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(new Uint8Array(buffer, text, length)) : '',
+      handlers,
+    );
     const error = failure as TidingsError | undefined;
     failure = undefined;
     if (error) fail(error);
@@ -141,51 +144,67 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     if (callbacks.onError) callbacks.onError(err);
     else throw err;
   };
-  const feedNow = (chunk: string | Uint8Array) => {
-    let records: Uint32Array | undefined;
+  // A chunk, or `null` for a reset.
+  const run = (item: string | Uint8Array | null) => {
+    if (item === null) {
+      wasm!.parserReset(handle);
+      // The event in progress is gone, with the parts of its data delivered so far.
+      handlers.partial = '';
+      return;
+    }
+    let at: number;
     try {
-      records = wasm!.parserFeed(handle, typeof chunk === 'string' ? encode(chunk) : chunk);
+      at = wasm!.parserFeed(handle, typeof item === 'string' ? encode(item) : item);
     } catch (error) {
       fail(error);
       return;
     }
-    if (records) deliver(records);
+    if (at) deliver(at);
   };
-
-  const resetNow = () => {
-    wasm!.parserReset(handle);
-    // The event in progress is gone, with the parts of its data delivered so far.
-    handlers.partial = '';
+  // Runs an item now, or queues it while the module is loading or a batch is being delivered:
+  // a callback that feeds or resets then acts after the rest of its batch, in order. Every
+  // queued item runs even if one throws (no `onError`); the first error is rethrown after.
+  let queue: Array<string | Uint8Array | null> | undefined;
+  const perform = (item: string | Uint8Array | null) => {
+    if (queue) queue.push(item);
+    else {
+      queue = [item];
+      drain();
+    }
+  };
+  const drain = () => {
+    let thrown: [unknown] | undefined;
+    for (let next; (next = queue!.shift()) !== undefined; ) {
+      try {
+        run(next);
+      } catch (error) {
+        thrown ??= [error];
+      }
+    }
+    queue = undefined;
+    if (thrown) throw thrown[0];
   };
 
   const api: EventStreamParser = {
     feed(chunk) {
       if (loadFailure) fail(loadFailure);
-      else if (pending) pending.push(chunk);
-      else feedNow(chunk);
+      else perform(chunk);
     },
     reset() {
-      if (loadFailure) return;
-      if (pending) pending.push('reset');
-      else resetNow();
+      if (!loadFailure) perform(null);
     },
   };
   const ready = parserWasmIfReady();
   if (ready) build(ready);
   else {
-    pending = [];
+    queue = [];
     void loadParserWasm().then(
       (wasm) => {
         build(wasm);
-        const queued = pending ?? [];
-        pending = undefined;
-        for (const item of queued) {
-          if (item === 'reset') resetNow();
-          else feedNow(item);
-        }
+        drain();
       },
       (cause: unknown) => {
-        pending = undefined;
+        queue = undefined;
         const why = cause instanceof Error ? `: ${cause.message}` : '';
         loadFailure = new TidingsError('network', `could not load the tidings parser wasm module${why}`, { cause });
         // Not thrown here, where nobody could catch it (an unhandled rejection): without

@@ -164,6 +164,37 @@ test('the parts of a long event that never ends are dropped, on reset and on a l
   }
 });
 
+test('a callback that feeds or resets acts after the rest of its batch, in order', () => {
+  // Feeding from a callback: its events follow the batch being delivered (which is read from
+  // the module's memory, that the nested feed reuses and here also grows by 2 MB).
+  {
+    const seen = [];
+    const big = 'y'.repeat(2_000_000);
+    const parser = createParser({
+      onEvent: (e) => {
+        seen.push(e.data.length > 100 ? `big ${e.data.length}` : e.data);
+        if (e.data === 'a') parser.feed(`data: ${big}\n\ndata: nested\n\n`);
+      },
+    });
+    parser.feed('data: a\n\nid: 1\ndata: b\n\n: c\ndata: d\n\n');
+    assert.deepEqual(seen, ['a', 'b', 'd', `big ${big.length}`, 'nested']);
+  }
+  // A reset from a callback comes after its batch: here the batch also holds the first part
+  // of a long event, which the reset then drops.
+  {
+    const seen = [];
+    const parser = createParser({
+      onEvent: (e) => {
+        seen.push(e.data.slice(0, 10));
+        if (e.data === 'a') parser.reset();
+      },
+    });
+    parser.feed(`data: a\n\ndata: ${'z'.repeat(100_000)}`);
+    parser.feed('\ndata: after\n\n');
+    assert.deepEqual(seen, ['a', 'after']);
+  }
+});
+
 test('a parser that is garbage-collected frees its wasm state (no leak across many parsers)', async () => {
   // A fresh Node process with gc() exposed. Each parser holds a 1 MB unfinished data line in
   // wasm memory; 300 of them that were never freed would need 300 MB. Memory is read from the

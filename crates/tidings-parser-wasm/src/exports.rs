@@ -7,9 +7,8 @@
 //! does nothing, so JS cannot cause undefined behaviour through it. The TS side frees a handle
 //! when its parser object is collected (its own `FinalizationRegistry`).
 //!
-//! Frames leave as a `Vec<u32>` of [`tidings_core::batch::record`]s (copied into a
-//! `Uint32Array` by the glue) plus one text, which JS decodes straight from the module's
-//! memory (`parserTextPtr`, `parserTextLen`); a failure is the last record.
+//! Frames leave as [`tidings_core::batch::record`]s plus one text, both read by JS straight
+//! from the module's memory (see [`parser_feed`]); a failure is the last record.
 //! Text comes in as UTF-8 bytes (`npm/src/parser.ts` encodes strings): nothing in this
 //! interface is a `JsValue` or an inbound string, so the glue has no externref handling beyond
 //! wasm-bindgen's table setup and no string encoder.
@@ -25,6 +24,8 @@ use wasm_bindgen::prelude::*;
 struct State {
     parser: Parser,
     batch: Batch,
+    /// Where the last feed's batch is, for JS: see [`parser_feed`].
+    header: [u32; 4],
 }
 
 /// The live parsers; handle `h` is slot `h - 1` (0 is never a handle). Freed slots are reused.
@@ -76,6 +77,7 @@ pub fn parser_new(max_line_len: f64, max_event_size: f64, last_event_id: &[u8]) 
     let state = State {
         parser,
         batch: Batch::new(),
+        header: [0; 4],
     };
     let parsers = slab();
     let index = match parsers.iter().position(Option::is_none) {
@@ -99,38 +101,39 @@ pub fn parser_free(handle: u32) {
     }
 }
 
-/// Feeds bytes; returns the records of the frames they completed, in order, or `undefined`
-/// when there are none (no array made and freed for a chunk in the middle of a long event). A
-/// `line-too-long` or `event-too-large` failure ends them with an `ERROR` record (kind and
-/// limit included).
+/// Feeds bytes. Returns 0 when they completed no frame (a chunk in the middle of a long
+/// event), else the address of four words in the module's memory: where the batch's records
+/// are and how many, where its text (UTF-8) is and how many bytes. JS reads both straight
+/// from memory, before it calls into the module again: nothing is copied out and no array
+/// or string is made on this side (wasm-bindgen would copy a `Vec<u32>` into a new
+/// `Uint32Array` and a `String` into a JS string, each with an allocation and a free). The
+/// batch keeps its buffers for the next feed. A `line-too-long` or `event-too-large` failure
+/// is the last record (its kind and limit included).
 #[wasm_bindgen(js_name = parserFeed)]
-pub fn parser_feed(handle: u32, bytes: &[u8]) -> Option<Vec<u32>> {
-    with(handle, |State { parser, batch }| {
+pub fn parser_feed(handle: u32, bytes: &[u8]) -> u32 {
+    with(handle, |state| {
+        let State {
+            parser,
+            batch,
+            header,
+        } = state;
         batch.start();
         // `feed_batch`, not `feed` + `push`: a long event's data comes out in parts.
         if let Err(error) = parser.feed_batch(bytes, batch) {
             batch.push_error(error);
         }
-        // A copy of exactly the records' size; the batch keeps its buffer for the next feed.
-        let records = batch.records();
-        (!records.is_empty()).then(|| records.to_vec())
+        let (records, text) = (batch.records(), batch.text());
+        if records.is_empty() {
+            return 0;
+        }
+        *header = [
+            records.as_ptr() as u32,
+            records.len() as u32,
+            text.as_ptr() as u32,
+            text.len() as u32,
+        ];
+        header.as_ptr() as u32
     })
-}
-
-/// Where the text that the last `parserFeed`'s records cut up is in the module's memory: its
-/// address. JS decodes it from there (with [`parser_text_len`]) before it calls into the
-/// module again. Not a `String` return: wasm-bindgen's glue would shrink it to its length (a
-/// copy of, say, a 64 KiB part of a long event's data) and free it, and the batch could not keep its
-/// buffer for the next feed; the parser module's glue then also needs no string decoder.
-#[wasm_bindgen(js_name = parserTextPtr)]
-pub fn parser_text_ptr(handle: u32) -> u32 {
-    with(handle, |state| state.batch.text().as_ptr() as u32)
-}
-
-/// The byte length of the text at [`parser_text_ptr`].
-#[wasm_bindgen(js_name = parserTextLen)]
-pub fn parser_text_len(handle: u32) -> u32 {
-    with(handle, |state| state.batch.text().len() as u32)
 }
 
 /// Prepares for a new connection; keeps the last event ID.
