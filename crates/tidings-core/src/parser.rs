@@ -1387,19 +1387,27 @@ fn find_line_end(haystack: &[u8]) -> Option<usize> {
         let cr = word ^ CRS;
         ((lf.wrapping_sub(ONES) & !lf) | (cr.wrapping_sub(ONES) & !cr)) & HIGHS
     }
+    // A cheaper test first: does the word hold a byte below 0x0E (CR, LF, or a rare control
+    // character)? Three operations instead of nine; the exact `mask` runs only when it does.
+    #[inline(always)]
+    fn maybe(word: u64) -> u64 {
+        word.wrapping_sub(ONES * 0x0E) & !word & HIGHS
+    }
     let mut words = haystack.chunks_exact(16);
     let mut offset = 0;
     for pair in &mut words {
         let (a, b) = pair.split_at(8);
         let a = u64::from_le_bytes(a.try_into().unwrap_or([0; 8]));
         let b = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
-        let (ma, mb) = (mask(a), mask(b));
-        if ma | mb != 0 {
-            return Some(if ma != 0 {
-                offset + (ma.trailing_zeros() / 8) as usize
-            } else {
-                offset + 8 + (mb.trailing_zeros() / 8) as usize
-            });
+        if maybe(a) | maybe(b) != 0 {
+            let (ma, mb) = (mask(a), mask(b));
+            if ma | mb != 0 {
+                return Some(if ma != 0 {
+                    offset + (ma.trailing_zeros() / 8) as usize
+                } else {
+                    offset + 8 + (mb.trailing_zeros() / 8) as usize
+                });
+            }
         }
         offset += 16;
     }
@@ -1463,6 +1471,25 @@ mod tests {
         let mut hay2 = hay.clone();
         hay2.push(b'\r');
         assert_eq!(find_line_end(&hay2), Some(hay.len()));
+    }
+
+    #[test]
+    fn find_line_end_sees_through_other_control_bytes() {
+        // Bytes below 0x0E pass the cheap pre-filter; only CR and LF may match. Every control
+        // byte at every position of a 40-byte run, with a line ending after it or none.
+        for control in (0u8..0x0E).filter(|&b| b != b'\n' && b != b'\r') {
+            for at in 0..40 {
+                for end in [None, Some(at + 1), Some(39)] {
+                    let mut hay = vec![b'x'; 40];
+                    hay[at] = control;
+                    if let Some(end) = end.filter(|&e| e < 40 && e != at) {
+                        hay[end] = b'\n';
+                    }
+                    let naive = hay.iter().position(|&b| b == b'\n' || b == b'\r');
+                    assert_eq!(find_line_end(&hay), naive, "{control:#x} at {at}, {end:?}");
+                }
+            }
+        }
     }
 
     #[test]
