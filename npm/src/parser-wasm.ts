@@ -6,16 +6,22 @@
  * @internal
  * @packageDocumentation
  */
-import type * as ParserExports from '../wasm/tidings_parser.js';
+// The glue is imported statically, not with `import()` as the client modules' is: it is small,
+// runs nothing at import, and named imports let a bundler drop what the package does not call
+// (its `initSync`: 0.15 KB gzip of an app that parses). The `.wasm` itself still loads on
+// first use.
+import initGlue, { parserFeed, parserFree, parserNew, parserReset } from '../wasm/tidings_parser.js';
 import { lazyModule } from './wasm-load.js';
 
-/** The parser module's wasm-bindgen exports, once loaded. @internal */
-export type ParserWasm = typeof ParserExports;
+/** The parser module's wasm-bindgen exports that the package uses, once loaded. @internal */
+const glue = { default: initGlue, parserFeed, parserFree, parserNew, parserReset };
+/** @internal */
+export type ParserWasm = typeof glue;
 
 let memory: WebAssembly.Memory | undefined;
 
 const parserModule = /* @__PURE__ */ lazyModule<ParserWasm>(
-  () => import('../wasm/tidings_parser.js'),
+  async () => glue,
   () => new URL('../wasm/tidings_parser_bg.wasm', import.meta.url),
   (exports) => {
     memory = exports.memory;

@@ -145,6 +145,35 @@ impl Batch {
         self.push_text(record::EVENT, data);
     }
 
+    /// Like [`push_part`](Batch::push_part), taking the part's buffer when the batch has no
+    /// text yet: the two swap buffers (no copy, and `part` gets the batch's empty one back,
+    /// with its capacity). `part` is left empty.
+    ///
+    /// ```
+    /// use tidings_core::batch::{Batch, record};
+    ///
+    /// let mut batch = Batch::new();
+    /// batch.start();
+    /// let mut part = String::from("long");
+    /// let at = part.as_ptr();
+    /// batch.take_part(&mut part);
+    /// assert_eq!((batch.text(), batch.text().as_ptr()), ("long", at)); // not copied
+    /// assert_eq!(part, "");
+    /// let mut more = String::from(" event");
+    /// batch.take_part(&mut more); // copied: the batch has text already
+    /// assert_eq!(batch.text(), "long event");
+    /// assert_eq!(batch.records(), &[record::PART, 4, record::PART, 6]);
+    /// ```
+    pub fn take_part(&mut self, part: &mut String) {
+        if self.text.is_empty() {
+            self.records.extend([record::PART, utf16_len(part)]);
+            core::mem::swap(&mut self.text, part);
+        } else {
+            self.push_part(part);
+        }
+        part.clear();
+    }
+
     /// Appends the next part of the data of the event in progress (a [`record::PART`]).
     ///
     /// ```

@@ -76,6 +76,10 @@ const RETAINED_CAPACITY: usize = 128 * 1024;
 /// chunks of up to 64 KiB).
 const STREAMED_PART: usize = 64 * 1024;
 
+/// An event's data longer than this goes to a streaming sink as a part at dispatch, where the
+/// sink can take it without a copy (see [`Batch::take_part`]); shorter data is copied.
+const BIG_DATA: usize = 4 * 1024;
+
 /// Size limits that bound the parser's memory.
 ///
 /// The defaults are **16 MiB** for both limits. Browsers have no limits at all, and real
@@ -558,11 +562,10 @@ impl Parser {
         if self.data.len() < STREAMED_PART {
             return;
         }
-        let lf = self.data.ends_with('\n');
-        let part = self.data.len() - usize::from(lf);
-        sink.data_part(self.data.get(..part).unwrap_or_default());
-        self.streamed += part;
-        self.data.clear();
+        // (`pop`, not `truncate`: `truncate` asserts a char boundary, a panic path.)
+        let lf = self.data.ends_with('\n') && self.data.pop().is_some();
+        self.streamed += self.data.len();
+        sink.data_part(&mut self.data);
         if lf {
             self.data.push('\n');
         }
@@ -1163,8 +1166,14 @@ impl Parser {
         self.streamed = 0;
         // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
         // remove the last character from the data buffer." (It always is.)
+        self.data.pop();
+        if S::STREAMS_DATA && self.data.len() > BIG_DATA {
+            // A big event's data goes as its last part, which the sink may take by swapping
+            // buffers instead of copying it; the event itself then adds nothing.
+            sink.data_part(&mut self.data);
+        }
         let data = core::mem::take(&mut self.data);
-        self.emit_event(data.strip_suffix('\n').unwrap_or(&data), sink);
+        self.emit_event(&data, sink);
         self.data = data;
         // 7. "Set the data buffer and the event type buffer to the empty string."
         clear_string(&mut self.data);
@@ -1224,8 +1233,9 @@ trait Sink {
     fn frame(&mut self, frame: Frame<'_>);
 
     /// The next part of the data of the event in progress: the event's data is its parts
-    /// and then the data of its [`Frame::Event`]. Only called when `STREAMS_DATA` is set.
-    fn data_part(&mut self, _part: &str) {}
+    /// and then the data of its [`Frame::Event`]. The sink takes `part` and leaves it empty
+    /// (it may swap it for a buffer of its own). Only called when `STREAMS_DATA` is set.
+    fn data_part(&mut self, _part: &mut String) {}
 }
 
 /// Any closure given to [`Parser::feed`], behind one `dyn` (one instance of the parser).
@@ -1240,8 +1250,8 @@ impl Sink for Frames<'_, '_> {
 impl Sink for Batch {
     const STREAMS_DATA: bool = true;
 
-    fn data_part(&mut self, part: &str) {
-        self.push_part(part)
+    fn data_part(&mut self, part: &mut String) {
+        self.take_part(part)
     }
 
     fn frame(&mut self, frame: Frame<'_>) {
