@@ -76,19 +76,33 @@ pub fn utf16_len(text: &str) -> u32 {
     // words; core's `is_ascii` reads 32 on wasm32), with a bit 7 in the same byte of `w << k`
     // being bit `7 - k` of each byte of `w`; an ASCII word costs one test.
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn adjust(n: u32, w: u64) -> u32 {
+        if w & HIGH == 0 {
+            return n;
+        }
+        let continuation = w & !(w << 1) & HIGH;
+        let four_byte_lead = w & (w << 1) & (w << 2) & (w << 3) & HIGH;
+        n - continuation.count_ones() + four_byte_lead.count_ones()
+    }
     let bytes = text.as_bytes();
     let mut n = bytes.len() as u32;
     let (words, tail) = bytes.as_chunks::<8>();
     for word in words {
-        let w = u64::from_le_bytes(*word);
-        if w & HIGH != 0 {
-            let continuation = w & !(w << 1) & HIGH;
-            let four_byte_lead = w & (w << 1) & (w << 2) & (w << 3) & HIGH;
-            n = n - continuation.count_ones() + four_byte_lead.count_ones();
-        }
+        n = adjust(n, u64::from_le_bytes(*word));
     }
-    for &b in tail {
-        n = n - u32::from(b & 0xC0 == 0x80) + u32::from(b >= 0xF0);
+    match bytes.last_chunk::<8>() {
+        // The 1–7 bytes after the last whole word are the top of the string's last eight:
+        // shifted down, with zeros (ASCII) above them.
+        Some(last) if !tail.is_empty() => {
+            n = adjust(n, u64::from_le_bytes(*last) >> (8 * (8 - tail.len())));
+        }
+        Some(_) => {}
+        None => {
+            for &b in tail {
+                n = n - u32::from(b & 0xC0 == 0x80) + u32::from(b >= 0xF0);
+            }
+        }
     }
     n
 }
