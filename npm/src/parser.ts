@@ -64,6 +64,31 @@ const freeWhenCollected = (wasm: ParserWasm, owner: object, handle: number) => {
   (registry ??= new FinalizationRegistry((h) => wasm.parserFree(h))).register(owner, handle);
 };
 
+// Work of every parser that arrives while one of them delivers a batch: a callback that feeds
+// or resets (this parser or another one) acts after the rest of that batch, in order. The batch
+// is read from the module's memory, which any feed may reuse or grow (detaching the views), so
+// nothing feeds while it is read. Pairs of a parser's `run` and its item, flat (no allocation
+// per chunk). Every queued item runs even if one throws (no `onError`); the first error is
+// rethrown after.
+let busy: unknown[] | undefined;
+function runOrQueue<T>(run: (item: T) => void, item: T): void {
+  if (busy) {
+    busy.push(run, item);
+    return;
+  }
+  busy = [run, item];
+  let thrown: [unknown] | undefined;
+  for (let i = 0; i < busy.length; i += 2) {
+    try {
+      (busy[i] as (item: unknown) => void)(busy[i + 1]);
+    } catch (error) {
+      thrown ??= [error];
+    }
+  }
+  busy = undefined;
+  if (thrown) throw thrown[0];
+}
+
 /**
  * Creates a `text/event-stream` parser with the callback shape of eventsource-parser, so
  * switching is a change of import. Parsing runs in WebAssembly and follows WHATWG HTML §9.2.
@@ -128,12 +153,16 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     const buffer = parserMemory().buffer;
     // Made again after the memory grew (its old buffer is then detached).
     if (words?.buffer !== buffer) words = new Uint32Array(buffer);
-    const [records, count, text, length] = words.subarray(at >>> 2, (at >>> 2) + 4);
+    const header = at >>> 2;
+    const records = words[header] >>> 2;
+    const length = words[header + 3];
     // `failure` is undefined here: every delivery resets it before it can throw.
     deliverBatch(
-      words.subarray(records >>> 2, (records >>> 2) + count),
-      length ? (utf8Decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(new Uint8Array(buffer, text, length)) : '',
+      words,
+      length ? (utf8Decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(new Uint8Array(buffer, words[header + 2], length)) : '',
       handlers,
+      records,
+      records + words[header + 1],
     );
     const error = failure as TidingsError | undefined;
     failure = undefined;
@@ -161,28 +190,11 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     }
     if (at) deliver(at);
   };
-  // Runs an item now, or queues it while the module is loading or a batch is being delivered:
-  // a callback that feeds or resets then acts after the rest of its batch, in order. Every
-  // queued item runs even if one throws (no `onError`); the first error is rethrown after.
-  let queue: Array<string | Uint8Array | null> | undefined;
+  // Chunks and resets that arrive while the module is still loading.
+  let waiting: Array<string | Uint8Array | null> | undefined;
   const perform = (item: string | Uint8Array | null) => {
-    if (queue) queue.push(item);
-    else {
-      queue = [item];
-      drain();
-    }
-  };
-  const drain = () => {
-    let thrown: [unknown] | undefined;
-    for (let next; (next = queue!.shift()) !== undefined; ) {
-      try {
-        run(next);
-      } catch (error) {
-        thrown ??= [error];
-      }
-    }
-    queue = undefined;
-    if (thrown) throw thrown[0];
+    if (waiting) waiting.push(item);
+    else runOrQueue(run, item);
   };
 
   const api: EventStreamParser = {
@@ -197,14 +209,19 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   const ready = parserWasmIfReady();
   if (ready) build(ready);
   else {
-    queue = [];
+    waiting = [];
     void loadParserWasm().then(
       (wasm) => {
         build(wasm);
-        drain();
+        const items = waiting!;
+        waiting = undefined;
+        // All in one go: each runs even if an earlier one throws.
+        runOrQueue(() => {
+          for (const item of items) runOrQueue(run, item);
+        }, null);
       },
       (cause: unknown) => {
-        queue = undefined;
+        waiting = undefined;
         const why = cause instanceof Error ? `: ${cause.message}` : '';
         loadFailure = new TidingsError('network', `could not load the tidings parser wasm module${why}`, { cause });
         // Not thrown here, where nobody could catch it (an unhandled rejection): without

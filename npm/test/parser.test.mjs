@@ -193,6 +193,20 @@ test('a callback that feeds or resets acts after the rest of its batch, in order
     parser.feed('\ndata: after\n\n');
     assert.deepEqual(seen, ['a', 'after']);
   }
+  // Feeding another parser: the same, since both parse in the one module's memory (here
+  // grown by the other parser's 4 MB).
+  {
+    const seen = [];
+    const other = createParser({ onEvent: (e) => seen.push(`other ${e.data.length}`) });
+    const parser = createParser({
+      onEvent: (e) => {
+        seen.push(e.data);
+        if (e.data === 'a') other.feed(`data: ${'w'.repeat(4_000_000)}\n\n`);
+      },
+    });
+    parser.feed('data: a\n\ndata: b\n\nevent: x\ndata: c\n\n');
+    assert.deepEqual(seen, ['a', 'b', 'c', 'other 4000000']);
+  }
 });
 
 test('a parser that is garbage-collected frees its wasm state (no leak across many parsers)', async () => {
