@@ -96,7 +96,8 @@ function runOrQueue<T>(run: (item: T) => void, item: T): void {
  * Runs on the small parser-only wasm module, loaded on the first call (the client module, which
  * `connect` needs, is not downloaded). If it is not loaded yet, chunks are queued and parsed in
  * order as soon as it is (so nothing is lost); `await init()` first to get callbacks
- * synchronously inside `feed`.
+ * synchronously inside `feed`. A callback that feeds or resets (this parser or another) acts
+ * after the rest of its chunk's frames, still inside the outer `feed`.
  *
  * @example
  * ```ts
