@@ -29,7 +29,7 @@ const parserModule = /* @__PURE__ */ lazyModule<ParserWasm>(
 );
 
 /**
- * The loaded module's memory, where a batch's text is (`parserTextPtr`, `parserTextLen`). Its
+ * The loaded module's memory, where a batch's records and text are (see `parserFeed`). Its
  * `buffer` is replaced when the memory grows, so read it after the call that may grow it.
  * @internal
  */

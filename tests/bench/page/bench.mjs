@@ -319,10 +319,13 @@ window.benchBoundary = async ({ smoke, runs }) => {
     'wasm parserFeed + its text (parse + batched boundary, no JS object)': () => {
       const parser = glue.parserNew(NaN, NaN, new Uint8Array());
       for (const chunk of chunks) {
-        glue.parserFeed(parser, chunk);
-        // The text is decoded from the module's memory, as createParser does.
-        const length = glue.parserTextLen(parser);
-        sink += decoder.decode(new Uint8Array(parserMemory().buffer, glue.parserTextPtr(parser), length)).length;
+        // The address of the batch's header: records at [0] (count [1]), text at [2] (bytes
+        // [3]). Its text is decoded from the module's memory, as createParser does.
+        const at = glue.parserFeed(parser, chunk);
+        if (!at) continue;
+        const buffer = parserMemory().buffer;
+        const header = new Uint32Array(buffer, at, 4);
+        sink += header[1] + decoder.decode(new Uint8Array(buffer, header[2], header[3])).length;
       }
       glue.parserFree(parser);
     },
