@@ -22,15 +22,28 @@ import { lazyModule, type Glue } from './wasm-load.js';
  */
 export type ClientWasm = Glue & Pick<typeof ClientExports, 'Client'>;
 
+// Each loaded module's memory, where a batch's records are (see `clientMemory`).
+const memories = /* @__PURE__ */ new Map<ClientWasm, WebAssembly.Memory>();
+const keepMemory = (exports: { memory: WebAssembly.Memory }, glue: ClientWasm) => memories.set(glue, exports.memory);
+
 const clientModule = /* @__PURE__ */ lazyModule<ClientWasm>(
   () => import('../wasm/tidings_wasm.js'),
   () => new URL('../wasm/tidings_wasm_bg.wasm', import.meta.url),
+  keepMemory,
 );
 
 const shareModule = /* @__PURE__ */ lazyModule<ClientWasm>(
   () => import('../wasm/tidings_wasm_share.js'),
   () => new URL('../wasm/tidings_wasm_share_bg.wasm', import.meta.url),
+  keepMemory,
 );
+
+/**
+ * The memory of a loaded client module: a `batch` listener gets the address of its records
+ * there. Its `buffer` is replaced when the memory grows, so read it inside the listener.
+ * @internal
+ */
+export const clientMemory = (wasm: ClientWasm): WebAssembly.Memory => memories.get(wasm)!;
 
 /** Loads the everyday client module once (every call returns the same promise). @internal */
 export const loadClientWasm = clientModule.load;

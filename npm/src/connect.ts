@@ -1,6 +1,6 @@
 import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
-import { clientWasmFor, type ClientWasm } from './client-wasm.js';
+import { clientMemory, clientWasmFor, type ClientWasm } from './client-wasm.js';
 import { resolveStreamUrl } from './url.js';
 import { attachTrace, type DebugLogger, type TraceEntry } from './debug.js';
 import { currentOverride } from './override.js';
@@ -388,14 +388,30 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     // Events arrive one batch per chunk of the stream (see batch.ts), not one call per event.
     // A listener that closes or reconnects the stream ends the connection the batch came
     // from: the rest of the batch is then dropped, as the wasm client drops later chunks.
-    client.on('batch', undefined, (records: Uint32Array, text: string) => {
+    // The records are in the module's memory, valid until the next call into it (a listener
+    // may make one): copied first into an array reused from batch to batch, or into one of
+    // their own should a batch ever arrive while another is being delivered.
+    const memory = clientMemory(wasm);
+    let records = new Uint32Array(256);
+    let delivering = false;
+    client.on('batch', undefined, (address: number, count: number, text: string) => {
       const at = epoch;
       const handlers: BatchHandlers = {
         event: (type, data, id) => {
           if (epoch === at) onEvent(type, data, id);
         },
       };
-      deliverBatch(records, text, handlers);
+      const view = new Uint32Array(memory.buffer, address, count);
+      if (delivering) {
+        deliverBatch(view.slice(), text, handlers);
+        return;
+      }
+      if (records.length < count) records = new Uint32Array(count * 2);
+      records.set(view);
+      // (`deliverBatch` does not throw: it drops what its handlers throw.)
+      delivering = true;
+      deliverBatch(records, text, handlers, 0, count);
+      delivering = false;
     });
     client.on('open', undefined, (s: number | undefined, headers: Record<string, string>, attempt: number) =>
       emit('open', { status: s, headers, attempt } satisfies OpenInfo),

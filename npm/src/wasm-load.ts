@@ -56,14 +56,15 @@ export interface LazyModule<T> {
  * A wasm module loaded on the first `load()`, never at import. `importGlue` and `defaultUrl` stay
  * literal at the call site (`import('../wasm/x.js')`, `new URL('../wasm/x_bg.wasm',
  * import.meta.url)`): that is what lets bundlers find both files and put them in their own chunk.
- * `onInit` gets the instance's raw exports (its `memory`, which the glue does not export).
+ * `onInit` gets the instance's raw exports (its `memory`, which the glue does not export) and
+ * the glue.
  *
  * @internal
  */
 export function lazyModule<T extends Glue>(
   importGlue: () => Promise<T>,
   defaultUrl: () => URL,
-  onInit?: (exports: InitOutput) => void,
+  onInit?: (exports: InitOutput, glue: T) => void,
 ): LazyModule<T> {
   let loaded: T | undefined;
   let loading: Promise<T> | undefined;
@@ -74,7 +75,7 @@ export function lazyModule<T extends Glue>(
       loading ??= (async () => {
         const glue = await importGlue();
         const exports = await instantiate(glue, source ?? defaultUrl());
-        onInit?.(exports);
+        onInit?.(exports, glue);
         loaded = glue;
         return glue;
       })();
