@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use tidings_core::batch::{record, utf16_len};
+
 use tidings_core::policy::{AdaptiveStall, Config as PolicyConfig, Jitter, StallDetection};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use tidings_web::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
-    Listen, ListenerId, MessageBatch, MessagePart, Transport, live_handles,
+    Listen, ListenerId, Transport, live_handles,
 };
 
 use crate::{js_error, set};
@@ -294,31 +294,6 @@ fn error_to_js(error: &ClientError) -> JsValue {
     value
 }
 
-/// The records of `messages` in `tidings_core::batch`'s format, over the batch's own text:
-/// its parts are stored in the order the format lists them, so the text crosses as it is,
-/// decoded once, with no copy into a second buffer. `records` is reused between calls.
-fn batch_records(messages: &MessageBatch, records: &mut Vec<u32>) {
-    records.clear();
-    // The common case, ASCII, needs no UTF-16 count per part. (A text is ASCII exactly when
-    // its UTF-16 length is its byte length; `utf16_len` reads eight bytes at a time, core's
-    // `is_ascii` four on wasm32.)
-    let text = messages.text();
-    let ascii = utf16_len(text) as usize == text.len();
-    for part in messages.parts() {
-        let (kind, text) = match part {
-            MessagePart::Type(text) => (record::TYPE, text),
-            MessagePart::LastEventId(text) => (record::ID, text),
-            MessagePart::Data(text) => (record::EVENT, text),
-        };
-        let len = if ascii {
-            text.len() as u32
-        } else {
-            utf16_len(text)
-        };
-        records.extend([kind, len]);
-    }
-}
-
 /// The full client: reconnects, policy, typed errors, metrics.
 ///
 /// `on(kind, eventType, callback)` with `kind` one of `batch` (`(at, count, text)`: every event
@@ -385,7 +360,10 @@ impl JsClient {
                     // profile); JS copies them into an array it reuses.
                     let (at, count) = {
                         let mut records = records.borrow_mut();
-                        batch_records(messages, &mut records);
+                        records.clear();
+                        // Over the batch's own text: its parts are stored in the order the
+                        // format lists them, so the text crosses as it is, decoded once.
+                        messages.encode_records(&mut records);
                         (records.as_ptr() as u32, records.len() as u32)
                     };
                     let text = JsValue::from_str(messages.text());

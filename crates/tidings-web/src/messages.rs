@@ -208,6 +208,51 @@ impl MessageBatch {
         }
     }
 
+    /// Appends the batch's records in [`tidings_core::batch`]'s format to `out`: the
+    /// [`parts`](MessageBatch::parts) as `TYPE`, `ID` and `EVENT` records with their UTF-16
+    /// lengths, so that `text` and these records are a batch a JS decoder reads as it is.
+    /// (What the npm package hands over per chunk; a loop over the events, cheaper than
+    /// collecting `parts`.)
+    ///
+    /// ```
+    /// use tidings_core::Event;
+    /// use tidings_core::batch::record::{EVENT, ID, TYPE};
+    /// use tidings_web::MessageBatch;
+    ///
+    /// let mut batch = MessageBatch::default();
+    /// for (event_type, data, last_event_id) in [("message", "a", ""), ("message", "bé", ""), ("tick", "c", "9")] {
+    ///     batch.push(Event { event_type, data, last_event_id });
+    /// }
+    /// let mut records = Vec::new();
+    /// batch.encode_records(&mut records);
+    /// assert_eq!(records, [TYPE, 7, ID, 0, EVENT, 1, EVENT, 2, TYPE, 4, ID, 1, EVENT, 1]);
+    /// ```
+    pub fn encode_records(&self, out: &mut Vec<u32>) {
+        use tidings_core::batch::{record, utf16_len};
+        // The common case, ASCII, needs no UTF-16 count per part (a text is ASCII exactly when
+        // its UTF-16 length is its byte length).
+        let ascii = utf16_len(&self.text) as usize == self.text.len();
+        let len = |(start, end): (u32, u32)| {
+            if ascii {
+                end - start
+            } else {
+                utf16_len(self.slice((start, end)))
+            }
+        };
+        out.reserve(2 * self.spans.len() + 4);
+        let mut previous: Option<&Spans> = None;
+        for spans in &self.spans {
+            if previous.is_none_or(|p| p.event_type != spans.event_type) {
+                out.extend([record::TYPE, len(spans.event_type)]);
+            }
+            if previous.is_none_or(|p| p.last_event_id != spans.last_event_id) {
+                out.extend([record::ID, len(spans.last_event_id)]);
+            }
+            out.extend([record::EVENT, len(spans.data)]);
+            previous = Some(spans);
+        }
+    }
+
     /// Keeps the first `len` events.
     pub(crate) fn truncate(&mut self, len: usize) {
         self.spans.truncate(len);
@@ -282,6 +327,44 @@ mod tests {
             event_type,
             data,
             last_event_id,
+        }
+    }
+
+    #[test]
+    fn encoded_records_are_the_parts_with_their_js_lengths() {
+        use tidings_core::batch::record;
+        let texts = ["message", "tick", "", "a", "bé", "🎉x", "1", "€2"];
+        for ascii_only in [true, false] {
+            let mut batch = MessageBatch::default();
+            let mut seed = 0x2545_F491_4F6C_DD1Du64;
+            for _ in 0..200 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pick = |shift: u32| {
+                    let text = texts[((seed >> shift) % 8) as usize];
+                    if ascii_only && !text.is_ascii() {
+                        "z"
+                    } else {
+                        text
+                    }
+                };
+                batch.push(event(pick(0), pick(8), pick(16)));
+            }
+            let expected: Vec<u32> = batch
+                .parts()
+                .flat_map(|part| {
+                    let (kind, text) = match part {
+                        MessagePart::Type(t) => (record::TYPE, t),
+                        MessagePart::LastEventId(t) => (record::ID, t),
+                        MessagePart::Data(t) => (record::EVENT, t),
+                    };
+                    [kind, text.encode_utf16().count() as u32]
+                })
+                .collect();
+            let mut records = Vec::new();
+            batch.encode_records(&mut records);
+            assert_eq!(records, expected, "ascii only: {ascii_only}");
         }
     }
 
