@@ -244,3 +244,24 @@ test('the lastEventId option seeds the ID events carry until the stream sets one
     ['c', '8', '8'],
   ]);
 });
+
+test('chunks fed before the module is loaded are parsed in order once it is, "reset" being text', async () => {
+  // A fresh Node process, so the parser module is not loaded yet when `feed` is called.
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    const { createParser, init } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+    const events = [];
+    const parser = createParser({ onEvent: (e) => events.push(e.data) });
+    parser.feed('data: 1\\n\\ndata: x');
+    parser.feed('reset');
+    parser.feed('\\n\\n');
+    parser.feed('data: dropped');
+    parser.reset();
+    parser.feed('data: 2\\n\\n');
+    const fedSynchronously = events.length;
+    await init({ client: false });
+    console.log(JSON.stringify({ fedSynchronously, events }));
+  `;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 }));
+  assert.deepEqual(out, { fedSynchronously: 0, events: ['1', 'xreset', '2'] });
+});
