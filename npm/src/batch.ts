@@ -39,8 +39,9 @@ export interface BatchHandlers {
 
 /**
  * Delivers a batch's frames in order: the records `records[i..n]` (by default all of them; a
- * range lets the caller pass a view of the whole wasm memory instead of making one for them). A handler that throws does not stop the rest of the
- * batch: its exception is dropped (callers that must report it catch inside their handler).
+ * range lets the caller pass a view of the whole wasm memory instead of making one for them).
+ * A handler that throws does not stop the rest of the batch: its exception is dropped
+ * (callers that must report it catch inside their handler).
  * Each batch starts from type `message` and an empty last event ID.
  *
  * @internal

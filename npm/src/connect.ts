@@ -321,14 +321,16 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   // Iterators waiting for events: each has its own unbounded queue, so nothing is lost.
   const iterators = new Set<{ push(item: IteratorResult<SSEEvent<T>> | TidingsError): void }>();
 
+  // A throwing listener must not stop delivery to the others: its error is rethrown later.
+  const rethrowLater = (error: unknown) =>
+    queueMicrotask(() => {
+      throw error;
+    });
   const call = (listener: Listener, args: unknown[]) => {
     try {
       (listener as (...a: unknown[]) => void)(...args);
     } catch (error) {
-      // A throwing listener must not stop delivery to the others.
-      queueMicrotask(() => {
-        throw error;
-      });
+      rethrowLater(error);
     }
   };
   const emit = (type: string, ...args: unknown[]) => {
@@ -340,9 +342,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       try {
         (listener as (e: SSEEvent<T>) => void)(event);
       } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
+        rethrowLater(error);
       }
     }
   };

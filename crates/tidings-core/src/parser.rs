@@ -835,7 +835,7 @@ impl Parser {
             // the blank line that ends the event follows in this chunk, the event is
             // dispatched with its data borrowed from the chunk, never copied.
             if let Some(value) = data_value(&line) {
-                if self.data.is_empty() && self.streamed == 0 {
+                if self.data_len() == 0 {
                     let next = match (bytes.get(end), bytes.get(end + 1)) {
                         (Some(b'\r'), Some(b'\n')) => end + 2,
                         _ => end + 1,
@@ -1158,7 +1158,7 @@ impl Parser {
         self.commit_id();
         // 2. "If the data buffer is an empty string, set the data buffer and the event type
         // buffer to the empty string and return."
-        if self.data.is_empty() && self.streamed == 0 {
+        if self.data_len() == 0 {
             self.event_type.clear();
             return;
         }
@@ -1222,8 +1222,8 @@ impl Parser {
 /// Where the parser's frames go: a closure ([`Parser::feed`], through [`Frames`]) or a
 /// [`Batch`] ([`Parser::feed_batch`]). The parser is generic over it, instantiated once for
 /// each: every closure goes through the one `dyn` wrapper, so a module that only uses `feed`
-/// holds one copy of the parser, without the data handover; the parser module, which only
-/// uses `feed_batch`, one copy that calls the batch directly.
+/// holds one copy of the parser, without the streaming of long events' data; the parser
+/// module, which only uses `feed_batch`, one copy that calls the batch directly.
 trait Sink {
     /// Whether the sink takes an unfinished event's data in parts
     /// ([`data_part`](Sink::data_part)); a compile-time constant, so that without it the

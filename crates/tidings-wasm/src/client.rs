@@ -3,7 +3,6 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-
 use tidings_core::policy::{AdaptiveStall, Config as PolicyConfig, Jitter, StallDetection};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
