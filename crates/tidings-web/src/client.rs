@@ -1024,6 +1024,31 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                     }
                 }
             }
+            TransportUpdate::Messages(mut batch) => {
+                state.policy.handle_event(now);
+                // A done sentinel ends the stream at its event: the events before it are
+                // delivered, it and anything after it are not.
+                let sentinel = state
+                    .options
+                    .done_sentinel
+                    .as_deref()
+                    .and_then(|done| batch.iter().position(|m| m.data == done));
+                if let Some(index) = sentinel {
+                    sentinel_id = batch.get(index).map(|m| m.last_event_id.to_owned());
+                    batch.truncate(index);
+                    let _ = state.policy.handle_done();
+                    needs_pump = true;
+                }
+                if !batch.is_empty() {
+                    state.metrics.messages += batch.len() as u64;
+                    state.metrics.last_event_at_ms = Some(now);
+                    if shared.in_chunk.get() {
+                        push_messages(&mut shared.pending.borrow_mut(), state.generation, batch);
+                    } else {
+                        push_messages(&mut notes, state.generation, batch);
+                    }
+                }
+            }
             TransportUpdate::LastEventId(id) => {
                 notes.push(Note::LastEventId(id.to_owned(), state.generation));
             }
@@ -1168,6 +1193,19 @@ pub(crate) fn push_message(
     }
     let mut batch = MessageBatch::with_capacity(capacity);
     batch.push(*event);
+    notes.push(Note::Messages(batch, generation));
+}
+
+/// Adds a run of events of connection `generation` to `notes`, as [`push_message`] does for
+/// one: into the batch at the end when it is of the same connection, else as a new note (no
+/// copy).
+fn push_messages(notes: &mut Vec<Note>, generation: u64, batch: MessageBatch) {
+    if let Some(Note::Messages(last, of)) = notes.last_mut()
+        && *of == generation
+    {
+        last.extend_from(&batch);
+        return;
+    }
     notes.push(Note::Messages(batch, generation));
 }
 

@@ -16,6 +16,7 @@ use web_sys::{
 
 use crate::ErrorKind;
 use crate::handles::{HandleKind, Tracked};
+use crate::messages::MessageBatch;
 use crate::options::{Body, Credentials, HeaderCallback};
 use crate::transport::{
     ResponseHead, Sink, TransportUpdate, header_byte_string, is_safe_header_value, js_error_message,
@@ -307,18 +308,32 @@ async fn run(
         let Some(value) = chunk.value else { continue };
         buffer.resize(value.length() as usize, 0);
         value.copy_to(&mut buffer);
-        let mut wanted = sink(TransportUpdate::Bytes(buffer.len()));
+        let chunk_len = buffer.len();
+        let mut wanted = sink(TransportUpdate::Bytes(chunk_len));
+        // The chunk's events are collected here and sent as one `Messages` update per run
+        // (a comment or `retry:` between events ends a run, so stream order is kept).
+        let mut batch = MessageBatch::default();
         let fed = parser.feed(&buffer, |frame| {
-            if let Frame::Event(event) = &frame
-                && reported_id != event.last_event_id
-            {
-                reported_id.clear();
-                reported_id.push_str(event.last_event_id);
+            if !wanted {
+                return;
             }
-            if wanted {
-                wanted = sink(TransportUpdate::Frame(frame));
+            match frame {
+                Frame::Event(event) => {
+                    if batch.is_empty() {
+                        // Room for the chunk's text up front: one allocation, no regrowth.
+                        batch = MessageBatch::with_capacity(chunk_len);
+                    }
+                    batch.push(event);
+                }
+                frame => {
+                    wanted = send_messages(&mut batch, &mut reported_id, sink)
+                        && sink(TransportUpdate::Frame(frame));
+                }
             }
         });
+        if wanted {
+            wanted = send_messages(&mut batch, &mut reported_id, sink);
+        }
         if wanted && reported_id != parser.last_event_id() {
             reported_id.clear();
             reported_id.push_str(parser.last_event_id());
@@ -335,4 +350,17 @@ async fn run(
             return Err(ErrorKind::TooLarge(error));
         }
     }
+}
+
+/// Sends the collected events, if any, as one [`TransportUpdate::Messages`], noting the last
+/// one's ID as reported. Returns what the sink answered (`true` when there was nothing).
+fn send_messages(batch: &mut MessageBatch, reported_id: &mut String, sink: &Sink) -> bool {
+    let Some(last) = batch.last() else {
+        return true;
+    };
+    if *reported_id != last.last_event_id {
+        reported_id.clear();
+        reported_id.push_str(last.last_event_id);
+    }
+    sink(TransportUpdate::Messages(std::mem::take(batch)))
 }
