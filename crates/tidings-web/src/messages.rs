@@ -113,7 +113,9 @@ impl MessageBatch {
     pub fn with_capacity(text_bytes: usize) -> MessageBatch {
         MessageBatch {
             text: String::with_capacity(text_bytes),
-            spans: Vec::new(),
+            // A guess at the event count (a token event is ~20-40 bytes), so that a chunk of
+            // small events does not regrow the spans a dozen times.
+            spans: Vec::with_capacity(text_bytes / 48),
         }
     }
 
@@ -126,11 +128,11 @@ impl MessageBatch {
         } = event;
         let previous = self.spans.last().copied();
         let event_type = match previous {
-            Some(p) if self.slice(p.event_type) == event_type => p.event_type,
+            Some(p) if self.holds(p.event_type, event_type) => p.event_type,
             _ => self.append(event_type),
         };
         let last_event_id = match previous {
-            Some(p) if self.slice(p.last_event_id) == last_event_id => p.last_event_id,
+            Some(p) if self.holds(p.last_event_id, last_event_id) => p.last_event_id,
             _ => self.append(last_event_id),
         };
         let data = self.append(data);
@@ -275,6 +277,17 @@ impl MessageBatch {
         self.text
             .get(start as usize..end as usize)
             .unwrap_or_default()
+    }
+
+    /// Whether `span` holds exactly `part`: the lengths first, so that the usual mismatch (or
+    /// the usual match of a short type or ID) costs no call at the client's opt-level "z".
+    #[inline(always)]
+    fn holds(&self, (start, end): (u32, u32), part: &str) -> bool {
+        (end - start) as usize == part.len()
+            && match self.text.as_bytes().get(start as usize..end as usize) {
+                Some(stored) => stored == part.as_bytes(),
+                None => false,
+            }
     }
 
     fn append(&mut self, part: &str) -> (u32, u32) {
