@@ -312,6 +312,14 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   type Listener = (...args: never[]) => void;
   const listeners = new Map<string, readonly Listener[]>();
   const none: readonly Listener[] = [];
+  // The lists every event looks up, kept apart so the per-event path does no map lookup.
+  let messageListeners = none;
+  let anyListeners = none;
+  const setListeners = (type: string, list: readonly Listener[]) => {
+    listeners.set(type, list);
+    if (type === 'message') messageListeners = list;
+    else if (type === '*') anyListeners = list;
+  };
   let client: WasmClient | undefined;
   let status: Status = 'connecting';
   let closedBeforeReady = false;
@@ -336,9 +344,9 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   const emit = (type: string, ...args: unknown[]) => {
     for (const listener of listeners.get(type) ?? none) call(listener, args);
   };
-  // `emit` for events, the hot path: one argument, no rest array.
-  const emitEvent = (type: string, event: SSEEvent<T>) => {
-    for (const listener of listeners.get(type) ?? none) {
+  // `emit` for events, the hot path: one argument, no rest array, the list already found.
+  const emitEvent = (list: readonly Listener[], event: SSEEvent<T>) => {
+    for (const listener of list) {
       try {
         (listener as (e: SSEEvent<T>) => void)(event);
       } catch (error) {
@@ -360,8 +368,8 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       return;
     }
     const event: SSEEvent<T> = { type, data, lastEventId: id };
-    emitEvent(type, event);
-    emitEvent('*', event);
+    emitEvent(eventType === undefined ? messageListeners : (listeners.get(type) ?? none), event);
+    emitEvent(anyListeners, event);
     if (iterators.size) for (const it of iterators) it.push({ value: event, done: false });
   };
 
@@ -394,16 +402,20 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     const memory = clientMemory(wasm);
     let records = new Uint32Array(256);
     let delivering = false;
+    // The epoch the batch being delivered belongs to; one handlers object for every batch.
+    let batchEpoch = epoch;
+    const handlers: BatchHandlers = {
+      event: (type, data, id) => {
+        if (epoch === batchEpoch) onEvent(type, data, id);
+      },
+    };
     client.on('batch', undefined, (address: number, count: number, text: string) => {
-      const at = epoch;
-      const handlers: BatchHandlers = {
-        event: (type, data, id) => {
-          if (epoch === at) onEvent(type, data, id);
-        },
-      };
+      const outer = batchEpoch;
+      batchEpoch = epoch;
       const view = new Uint32Array(memory.buffer, address, count);
       if (delivering) {
         deliverBatch(view.slice(), text, handlers);
+        batchEpoch = outer;
         return;
       }
       if (records.length < count) records = new Uint32Array(count * 2);
@@ -412,6 +424,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       delivering = true;
       deliverBatch(records, text, handlers, 0, count);
       delivering = false;
+      batchEpoch = outer;
     });
     client.on('open', undefined, (s: number | undefined, headers: Record<string, string>, attempt: number) =>
       emit('open', { status: s, headers, attempt } satisfies OpenInfo),
@@ -455,12 +468,12 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     on(type: string, listener: Listener) {
       const list = listeners.get(type) ?? none;
       // A listener added twice is called once, as with `addEventListener`.
-      if (!list.includes(listener)) listeners.set(type, [...list, listener]);
+      if (!list.includes(listener)) setListeners(type, [...list, listener]);
       return () => stream.off(type, listener);
     },
     off(type, listener) {
       const list = listeners.get(type);
-      if (list) listeners.set(type, list.filter((l) => l !== listener));
+      if (list) setListeners(type, list.filter((l) => l !== listener));
     },
     get status() {
       return client ? (client.status as Status) : status;
