@@ -24,7 +24,7 @@ export type ClientWasm = Glue & Pick<typeof ClientExports, 'Client'>;
 
 // Each loaded module's memory, where a batch's records are (see `clientMemory`).
 const memories = /* @__PURE__ */ new Map<ClientWasm, WebAssembly.Memory>();
-const keepMemory = (exports: { memory: WebAssembly.Memory }, glue: ClientWasm) => memories.set(glue, exports.memory);
+const keepMemory = (memory: WebAssembly.Memory, glue: ClientWasm) => memories.set(glue, memory);
 
 const clientModule = /* @__PURE__ */ lazyModule<ClientWasm>(
   () => import('../wasm/tidings_wasm.js'),

@@ -23,8 +23,8 @@ let memory: WebAssembly.Memory | undefined;
 const parserModule = /* @__PURE__ */ lazyModule<ParserWasm>(
   async () => glue,
   () => new URL('../wasm/tidings_parser_bg.wasm', import.meta.url),
-  (exports) => {
-    memory = exports.memory;
+  (loaded) => {
+    memory = loaded;
   },
 );
 

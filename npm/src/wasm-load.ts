@@ -8,9 +8,18 @@
 /** What locates a `.wasm` file: a URL, a `Response`, raw bytes, or a compiled module. */
 export type WasmSource = string | URL | Response | BufferSource | WebAssembly.Module;
 
-/** What a wasm-bindgen glue's init resolves to: the instance's raw exports, memory included. @internal */
-export interface InitOutput {
-  readonly memory: WebAssembly.Memory;
+/**
+ * What a wasm-bindgen glue's init resolves to: the instance's raw exports, memory included.
+ * Their names are minified by the build (npm/scripts/build.mjs), so nothing here reads them by
+ * name; see {@link memoryOf}. @internal
+ */
+export type InitOutput = object;
+
+/** The memory among a module's raw exports (found by type: the build minifies export names). @internal */
+export function memoryOf(exports: InitOutput): WebAssembly.Memory {
+  const memory = Object.values(exports as Record<string, unknown>).find((value) => value instanceof WebAssembly.Memory);
+  if (!memory) throw new Error('the wasm module exports no memory');
+  return memory as WebAssembly.Memory;
 }
 
 /** The default export of a wasm-bindgen `--target web` glue module. @internal */
@@ -56,15 +65,14 @@ export interface LazyModule<T> {
  * A wasm module loaded on the first `load()`, never at import. `importGlue` and `defaultUrl` stay
  * literal at the call site (`import('../wasm/x.js')`, `new URL('../wasm/x_bg.wasm',
  * import.meta.url)`): that is what lets bundlers find both files and put them in their own chunk.
- * `onInit` gets the instance's raw exports (its `memory`, which the glue does not export) and
- * the glue.
+ * `onInit` gets the instance's memory (which the glue does not export) and the glue.
  *
  * @internal
  */
 export function lazyModule<T extends Glue>(
   importGlue: () => Promise<T>,
   defaultUrl: () => URL,
-  onInit?: (exports: InitOutput, glue: T) => void,
+  onInit?: (memory: WebAssembly.Memory, glue: T) => void,
 ): LazyModule<T> {
   let loaded: T | undefined;
   let loading: Promise<T> | undefined;
@@ -75,7 +83,7 @@ export function lazyModule<T extends Glue>(
       loading ??= (async () => {
         const glue = await importGlue();
         const exports = await instantiate(glue, source ?? defaultUrl());
-        onInit?.(exports, glue);
+        onInit?.(memoryOf(exports), glue);
         loaded = glue;
         return glue;
       })();

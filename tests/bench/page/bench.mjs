@@ -207,7 +207,9 @@ async function wasmMemoryBytes() {
   // exports without instantiating again.
   const glue = await import('/pkg/wasm/tidings_wasm.js');
   const exports = await glue.default();
-  return { wasmMemory: exports.memory.buffer.byteLength, liveHandles: glue.Client.liveHandles() };
+  // (the memory found by type: the npm build minifies the module's export names)
+  const memory = Object.values(exports).find((value) => value instanceof WebAssembly.Memory);
+  return { wasmMemory: memory.buffer.byteLength, liveHandles: glue.Client.liveHandles() };
 }
 
 /**
