@@ -1268,8 +1268,16 @@ fn split(bytes: &[u8], mid: usize) -> (&[u8], &[u8]) {
 /// `bytes` decoded as UTF-8 with each maximal invalid subpart replaced by U+FFFD: what
 /// `String::from_utf8_lossy` does (and the spec's UTF-8 decode), built on `from_utf8`, which the
 /// parser needs anyway, instead of pulling in std's separate `Utf8Chunks` decoder (measured:
-/// about 1 KB of the parser wasm module).
-fn decode_lossy(mut bytes: &[u8]) -> String {
+/// about 1 KB of the parser wasm module). Public so that the browser client decodes an error
+/// response's body with it too, rather than linking that decoder for one call.
+///
+/// ```
+/// use tidings_core::parser::decode_lossy;
+///
+/// assert_eq!(decode_lossy(b"caf\xC3\xA9"), "café");
+/// assert_eq!(decode_lossy(b"a\xFFb\xE2\x82"), "a\u{FFFD}b\u{FFFD}");
+/// ```
+pub fn decode_lossy(mut bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     loop {
         match core::str::from_utf8(bytes) {

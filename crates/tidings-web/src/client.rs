@@ -355,10 +355,17 @@ fn random_seed() -> u64 {
     (hi << 32) | lo
 }
 
+/// Runs `task` in a microtask. Every deferred step of the client goes through this one
+/// `spawn_local`: each distinct future given to `spawn_local` is its own copy of the executor's
+/// task code in the module, and a boxed closure makes them all one.
+pub(crate) fn in_microtask(task: Box<dyn FnOnce()>) {
+    wasm_bindgen_futures::spawn_local(async move { task() });
+}
+
 /// Drops `value` in a microtask: a connection, timer or listener may be replaced from inside its
 /// own callback, and freeing a wasm-bindgen closure while it runs is not allowed.
 pub(crate) fn defer_drop<T: 'static>(value: T) {
-    wasm_bindgen_futures::spawn_local(async move { drop(value) });
+    in_microtask(Box::new(move || drop(value)));
 }
 
 pub(crate) fn new_policy(options: &ClientOptions, last_event_id: &str) -> Policy {
@@ -432,11 +439,11 @@ impl Client {
         crate::share::attach(&shared);
         // Connect in a microtask, so listeners added right after `connect` see every event.
         let weak = Rc::downgrade(&shared);
-        wasm_bindgen_futures::spawn_local(async move {
+        in_microtask(Box::new(move || {
             if let Some(shared) = weak.upgrade() {
                 pump(&shared);
             }
-        });
+        }));
         Client {
             shared,
             handles: Rc::new(Cell::new(1)),
@@ -644,11 +651,11 @@ fn install_dom_listeners(shared: &Rc<Shared>) {
         };
         if signal.aborted() {
             let weak = Rc::downgrade(shared);
-            wasm_bindgen_futures::spawn_local(async move {
+            in_microtask(Box::new(move || {
                 if let Some(shared) = weak.upgrade() {
                     abort_by_signal(&shared);
                 }
-            });
+            }));
         } else {
             listeners.push(EventListener::once(signal, "abort", on_abort));
         }
@@ -832,13 +839,13 @@ fn arm_timer(shared: &Rc<Shared>, state: &mut State, now: u64) {
     let timeout = Timeout::new(delay, move || {
         // Pump in a microtask: pumping replaces this very timer.
         let weak = weak.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        in_microtask(Box::new(move || {
             if let Some(shared) = weak.upgrade() {
                 let now = now_ms();
                 shared.state.borrow_mut().policy.handle_timeout(now);
                 pump(&shared);
             }
-        });
+        }));
     });
     state.timer = Some(Tracked::new(HandleKind::Timer, timeout));
 }

@@ -208,7 +208,8 @@ async fn read_error_body(response: &Response) -> String {
     // handles would reach the console.
     let _ = JsFuture::from(reader.cancel()).await;
     bytes.truncate(ERROR_BODY_LIMIT);
-    String::from_utf8_lossy(&bytes).into_owned()
+    // The core's decoder, which the parser links anyway (std's `from_utf8_lossy` is 1 KB more).
+    tidings_core::parser::decode_lossy(&bytes)
 }
 
 fn response_head(response: &Response) -> ResponseHead {

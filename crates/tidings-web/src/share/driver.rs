@@ -64,7 +64,7 @@ pub(crate) fn attach(shared: &Rc<Shared>) {
         Err(kind) => {
             let weak = Rc::downgrade(shared);
             shared.state.borrow_mut().held = true;
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::client::in_microtask(Box::new(move || {
                 if let Some(shared) = weak.upgrade() {
                     deliver(
                         &shared,
@@ -78,7 +78,7 @@ pub(crate) fn attach(shared: &Rc<Shared>) {
                     shared.state.borrow_mut().policy.handle_close();
                     pump(&shared);
                 }
-            });
+            }));
             return;
         }
     };
@@ -285,14 +285,14 @@ fn arm_timer(shared: &Rc<Shared>, co: &mut Coordinator) {
     let timeout = Timeout::new(delay, move || {
         let weak = weak.clone();
         // In a microtask: driving replaces this very timer.
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::client::in_microtask(Box::new(move || {
             if let Some(shared) = weak.upgrade() {
                 if let Some(co) = shared.share.borrow_mut().as_mut() {
                     co.tab.handle_timeout(now_ms());
                 }
                 drive(&shared);
             }
-        });
+        }));
     });
     co.timer = Some(Tracked::new(HandleKind::Timer, timeout));
 }

@@ -95,7 +95,7 @@ impl LockRequest {
             *slot.borrow_mut() = resolve;
             if let Some(callback) = on_granted.take() {
                 // Not from inside the browser's callback: the driver may drop this request.
-                wasm_bindgen_futures::spawn_local(async move { callback() });
+                crate::client::in_microtask(Box::new(callback));
             }
             held.into()
         });
