@@ -20,6 +20,9 @@
 //  * "bundled": `esbuild --bundle --minify --format=esm` of the entry (what a production
 //    bundle adds), plus the .wasm files (already wasm-opt -Oz).
 // gzip at level 9 and brotli at quality 11 (node:zlib), each file compressed on its own.
+//  * "code-split": the same minified build with esbuild's `splitting` (what Vite, webpack and
+//    Rollup do with a dynamic `import()` by default), counting only the chunks the usage
+//    downloads: the entry, its static imports and the lazy chunk of the wasm glue it loads.
 // `bundledJs` is the minified JS alone: the size floor of a usage (the TypeScript layer and the
 // wasm-bindgen glue, with no wasm), so the report can tell the wasm's share from the JS's.
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,8 +41,11 @@ const measure = (bytes) => ({
 });
 const sum = (parts) => parts.reduce((a, p) => ({ raw: a.raw + p.raw, gzip: a.gzip + p.gzip, brotli: a.brotli + p.brotli }), { raw: 0, gzip: 0, brotli: 0 });
 
-/** `names` re-exported from `from`, bundled; `wasm` are the .wasm files that usage loads. */
-async function usage(name, library, from, names, wasm = []) {
+/**
+ * `names` re-exported from `from`, bundled; `wasm` are the .wasm files that usage loads, `lazy`
+ * the glue modules it imports on first use (for the code-split measure).
+ */
+async function usage(name, library, from, names, wasm = [], lazy = []) {
   const common = {
     stdin: { contents: `export { ${names.join(', ')} } from ${JSON.stringify(from)};\n`, resolveDir: here, loader: 'js' },
     bundle: true, format: 'esm', write: false, absWorkingDir: here, logLevel: 'error', platform: 'browser', external: ['node:*'],
@@ -54,7 +60,26 @@ async function usage(name, library, from, names, wasm = []) {
   const minified = await build({ ...common, minify: true });
   const js = measure(minified.outputFiles[0].contents);
   const bundled = sum([js, ...wasm.map((f) => measure(readFileSync(f)))]);
-  return { name, library, imports: names, files: shippedFiles.map((f) => relative(root, f)), shipped, bundledJs: js, bundled };
+  // Code-split (what Vite, webpack and Rollup do by default with a dynamic `import()`): the
+  // chunks this usage downloads are the entry, what it imports statically, and the lazy
+  // chunks holding the glue of the module it loads. The glue of a module it never loads (the
+  // tab-sharing client's, for a plain `connect`) stays in a chunk nobody fetches; without
+  // splitting, esbuild inlines every dynamic import, so "bundled" counts it.
+  const split = await build({ ...common, minify: true, splitting: true, outdir: join(here, '.size-split'), metafile: true });
+  const outputs = split.metafile.outputs;
+  const loaded = new Set();
+  const visit = (out) => {
+    if (loaded.has(out)) return;
+    loaded.add(out);
+    for (const i of outputs[out].imports) if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
+  };
+  for (const [out, o] of Object.entries(outputs)) {
+    if (o.entryPoint === '<stdin>' || Object.keys(o.inputs).some((input) => lazy.includes(join(here, input)))) visit(out);
+  }
+  const chunk = (out) => split.outputFiles.find((f) => f.path === join(here, out)).contents;
+  const splitJs = sum([...loaded].map((out) => measure(chunk(out))));
+  const codeSplit = { chunks: loaded.size, of: Object.keys(outputs).length, js: splitJs, total: sum([splitJs, ...wasm.map((f) => measure(readFileSync(f)))]) };
+  return { name, library, imports: names, files: shippedFiles.map((f) => relative(root, f)), shipped, bundledJs: js, bundled, codeSplit };
 }
 
 const entry = join(root, 'npm/dist/index.js');
@@ -66,11 +91,13 @@ const clientWasm = join(root, 'npm/wasm/tidings_wasm_bg.wasm');
 // figure, and the JSON says why the row is missing.
 const shareWasm = join(root, 'npm/wasm/tidings_wasm_share_bg.wasm');
 const hasShare = existsSync(shareWasm);
+const clientGlue = join(root, 'npm/wasm/tidings_wasm.js');
+const shareGlue = join(root, 'npm/wasm/tidings_wasm_share.js');
 const usages = [
   await usage('tidings: createParser only', 'tidings', entry, ['createParser'], [parserWasm]),
-  await usage('tidings: connect only', 'tidings', entry, ['connect'], [clientWasm]),
-  ...(hasShare ? [await usage('tidings: connect with share', 'tidings', entry, ['connect'], [shareWasm])] : []),
-  await usage('tidings: main entry, both', 'tidings', entry, ['connect', 'createParser'], [parserWasm, clientWasm]),
+  await usage('tidings: connect only', 'tidings', entry, ['connect'], [clientWasm], [clientGlue]),
+  ...(hasShare ? [await usage('tidings: connect with share', 'tidings', entry, ['connect'], [shareWasm], [shareGlue])] : []),
+  await usage('tidings: main entry, both', 'tidings', entry, ['connect', 'createParser'], [parserWasm, clientWasm], [clientGlue]),
   await usage('eventsource-parser: createParser', 'eventsource-parser', 'eventsource-parser', ['createParser']),
   await usage('@microsoft/fetch-event-source: fetchEventSource', '@microsoft/fetch-event-source', '@microsoft/fetch-event-source', ['fetchEventSource']),
 ];
