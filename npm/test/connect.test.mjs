@@ -63,6 +63,27 @@ test('stream() reads a POST LLM reply to [DONE] with for await', async () => {
   assert.equal(seen.total, 1, 'no reconnect after [DONE]');
 });
 
+test('one chunk with events, a comment, the done sentinel and more: stream order up to the sentinel, nothing after', async () => {
+  // Exactly one chunk, which a server over TCP cannot promise: the body is a Response made
+  // here, through the client's documented `fetch` option (the request itself is not sent).
+  const body = 'data: a\n\ndata: b\n\n: note\ndata: c\n\ndata: [DONE]\n\ndata: after\n\n: late\n';
+  const log = [];
+  const s = connect(`${server.url}/sse/ticks?session=${session('one-chunk')}`, {
+    fetch: () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
+    doneSentinel: '[DONE]',
+    retry: { maxAttempts: 0 },
+  });
+  s.on('message', (e) => log.push(['message', e.data]));
+  s.on('comment', (text) => log.push(['comment', text]));
+  await closed(s);
+  assert.deepEqual(log, [
+    ['message', 'a'],
+    ['message', 'b'],
+    ['comment', 'note'],
+    ['message', 'c'],
+  ]);
+});
+
 test('breaking out of for await closes the connection', async () => {
   const id = session('break');
   let count = 0;
