@@ -217,9 +217,9 @@ test('a parser that is garbage-collected frees its wasm state (no leak across ma
   const script = `
     const { createParser, init } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
     const glue = await import(${JSON.stringify(new URL('../wasm/tidings_parser.js', import.meta.url).href)});
+    const { memoryOf } = await import(${JSON.stringify(new URL('../dist/wasm-load.js', import.meta.url).href)});
     await init({ client: false });
-    // (found by type: the build minifies the module's export names)
-    const memory = Object.values(await glue.default()).find((v) => v instanceof WebAssembly.Memory);
+    const memory = memoryOf(await glue.default());
     const line = new TextEncoder().encode('data: ' + 'x'.repeat(1_000_000));
     let peak = 0;
     for (let round = 0; round < 30; round++) {

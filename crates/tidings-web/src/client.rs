@@ -198,7 +198,7 @@ enum Connection {
 /// Notifications collected while the state is borrowed, delivered after.
 pub(crate) enum Note {
     Open(OpenInfo),
-    /// Events of the connection with this generation, in order (see [`push_message`]). A
+    /// Events of the connection with this generation, in order (see [`push_messages`]). A
     /// listener that closes or reconnects the client ends that connection: its remaining
     /// events are then not delivered.
     Messages(MessageBatch, u64),
@@ -276,10 +276,6 @@ pub(crate) struct Shared {
     /// `Date.now()` when the current chunk arrived: its events all arrived then, and one
     /// clock read per chunk instead of per event matters on streams of many small events.
     chunk_now: Cell<u64>,
-    /// The current chunk's size in bytes: the text its events' batch reserves at once (its
-    /// events' data is at most the chunk, apart from an event that began earlier), instead of
-    /// growing from empty by doubling, a copy per doubling, for every chunk.
-    chunk_bytes: Cell<usize>,
     pending: RefCell<Vec<Note>>,
     /// Tab sharing (Web Locks + BroadcastChannel), when on and supported.
     pub(crate) share: RefCell<Option<crate::share::Coordinator>>,
@@ -431,7 +427,6 @@ impl Client {
             alive: Cell::new(true),
             in_chunk: Cell::new(false),
             chunk_now: Cell::new(0),
-            chunk_bytes: Cell::new(0),
             pending: RefCell::new(Vec::new()),
             share: RefCell::new(None),
         });
@@ -1005,56 +1000,18 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
                 }
                 shared.in_chunk.set(true);
                 shared.chunk_now.set(now);
-                shared.chunk_bytes.set(count);
             }
             TransportUpdate::ChunkEnd => shared.in_chunk.set(false),
             TransportUpdate::Frame(Frame::Event(event)) => {
-                // The last event ID moves when an event is delivered (see `deliver`), not
-                // here: a listener that reconnects halfway through a chunk must resume from
-                // the last event it saw, not from the end of the chunk.
-                state.policy.handle_event(now);
-                if state.options.done_sentinel.as_deref() == Some(event.data) {
-                    // A clean, deliberate end: no error, no reconnect.
-                    let _ = state.policy.handle_done();
-                    needs_pump = true;
-                    sentinel_id = Some(event.last_event_id.to_owned());
-                } else {
-                    state.metrics.messages += 1;
-                    state.metrics.last_event_at_ms = Some(now);
-                    // Inside a chunk straight into the pending notes: no note per event.
-                    if shared.in_chunk.get() {
-                        let pending = &mut shared.pending.borrow_mut();
-                        let capacity = shared.chunk_bytes.get();
-                        push_message(pending, state.generation, &event, capacity);
-                    } else {
-                        push_message(&mut notes, state.generation, &event, 0);
-                    }
-                }
+                // One event (the EventSource transport's way): a run of one.
+                let mut batch = MessageBatch::with_capacity(event.data.len());
+                batch.push(event);
+                sentinel_id = on_messages(shared, state, batch, now, &mut notes);
+                needs_pump |= sentinel_id.is_some();
             }
-            TransportUpdate::Messages(mut batch) => {
-                state.policy.handle_event(now);
-                // A done sentinel ends the stream at its event: the events before it are
-                // delivered, it and anything after it are not.
-                let sentinel = state
-                    .options
-                    .done_sentinel
-                    .as_deref()
-                    .and_then(|done| batch.iter().position(|m| m.data == done));
-                if let Some(index) = sentinel {
-                    sentinel_id = batch.get(index).map(|m| m.last_event_id.to_owned());
-                    batch.truncate(index);
-                    let _ = state.policy.handle_done();
-                    needs_pump = true;
-                }
-                if !batch.is_empty() {
-                    state.metrics.messages += batch.len() as u64;
-                    state.metrics.last_event_at_ms = Some(now);
-                    if shared.in_chunk.get() {
-                        push_messages(&mut shared.pending.borrow_mut(), state.generation, batch);
-                    } else {
-                        push_messages(&mut notes, state.generation, batch);
-                    }
-                }
+            TransportUpdate::Messages(batch) => {
+                sentinel_id = on_messages(shared, state, batch, now, &mut notes);
+                needs_pump |= sentinel_id.is_some();
             }
             TransportUpdate::LastEventId(id) => {
                 notes.push(Note::LastEventId(id.to_owned(), state.generation));
@@ -1142,6 +1099,44 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
     }
 }
 
+/// A run of events from the transport. The last event ID moves when an event is delivered
+/// (see `deliver`), not here: a listener that reconnects halfway through a chunk must resume
+/// from the last event it saw, not from the end of the chunk. A done sentinel ends the stream
+/// at its event (a clean, deliberate end: no error, no reconnect): the events before it are
+/// kept, it and anything after it are not, and its last event ID is returned (the stream's
+/// last event ID, though the sentinel is never delivered).
+fn on_messages(
+    shared: &Shared,
+    state: &mut State,
+    mut batch: MessageBatch,
+    now: u64,
+    notes: &mut Vec<Note>,
+) -> Option<String> {
+    state.policy.handle_event(now);
+    let sentinel = state
+        .options
+        .done_sentinel
+        .as_deref()
+        .and_then(|done| batch.iter().position(|m| m.data == done));
+    let sentinel_id = sentinel.map(|index| {
+        let id = batch.get(index).map(|m| m.last_event_id.to_owned());
+        batch.truncate(index);
+        let _ = state.policy.handle_done();
+        id.unwrap_or_default()
+    });
+    if !batch.is_empty() {
+        state.metrics.messages += batch.len() as u64;
+        state.metrics.last_event_at_ms = Some(now);
+        // Inside a chunk into the pending notes, merged with the chunk's earlier runs.
+        if shared.in_chunk.get() {
+            push_messages(&mut shared.pending.borrow_mut(), state.generation, batch);
+        } else {
+            push_messages(notes, state.generation, batch);
+        }
+    }
+    sentinel_id
+}
+
 fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<Note>) {
     let retry_after = head
         .retry_after
@@ -1183,29 +1178,9 @@ fn on_response(state: &mut State, head: ResponseHead, now: u64, notes: &mut Vec<
     }
 }
 
-/// Adds an event of connection `generation` to `notes`: to the batch at the end when it is of
-/// the same connection, so that a chunk's events travel as one [`Note::Messages`]. A new
-/// batch reserves `capacity` bytes of text.
-pub(crate) fn push_message(
-    notes: &mut Vec<Note>,
-    generation: u64,
-    event: &tidings_core::Event<'_>,
-    capacity: usize,
-) {
-    if let Some(Note::Messages(batch, of)) = notes.last_mut()
-        && *of == generation
-    {
-        batch.push(*event);
-        return;
-    }
-    let mut batch = MessageBatch::with_capacity(capacity);
-    batch.push(*event);
-    notes.push(Note::Messages(batch, generation));
-}
-
-/// Adds a run of events of connection `generation` to `notes`, as [`push_message`] does for
-/// one: into the batch at the end when it is of the same connection, else as a new note (no
-/// copy).
+/// Adds a run of events of connection `generation` to `notes`: into the batch at the end when
+/// it is of the same connection, so that a chunk's events travel as one [`Note::Messages`],
+/// else as a new note (no copy).
 fn push_messages(notes: &mut Vec<Note>, generation: u64, batch: MessageBatch) {
     if let Some(Note::Messages(last, of)) = notes.last_mut()
         && *of == generation

@@ -1,6 +1,7 @@
 // Runs inside headless Chromium, served by tidings-devserver (--www = a temp dir prepared by
 // tests/bench/browser.mjs, --pkg = npm/). The Node side calls the window.bench* functions.
 import { connect, createParser as tidingsCreateParser, init } from '/pkg/dist/index.js';
+import { memoryOf } from '/pkg/dist/wasm-load.js';
 import { fetchEventSource } from './vendor/fetch-event-source.js';
 import { createParser as espCreateParser } from './vendor/eventsource-parser.js';
 import { median, parserRunners, runParserBench } from './parsers.mjs';
@@ -207,9 +208,7 @@ async function wasmMemoryBytes() {
   // exports without instantiating again.
   const glue = await import('/pkg/wasm/tidings_wasm.js');
   const exports = await glue.default();
-  // (the memory found by type: the npm build minifies the module's export names)
-  const memory = Object.values(exports).find((value) => value instanceof WebAssembly.Memory);
-  return { wasmMemory: memory.buffer.byteLength, liveHandles: glue.Client.liveHandles() };
+  return { wasmMemory: memoryOf(exports).buffer.byteLength, liveHandles: glue.Client.liveHandles() };
 }
 
 /**

@@ -383,7 +383,7 @@ fn deliver_remote(shared: &Rc<Shared>, deliveries: Vec<Delivery>) {
                         data: &event.data,
                         last_event_id: &event.id,
                     };
-                    client::push_message(&mut notes, generation, &event, 0);
+                    push_message(&mut notes, generation, &event);
                 }
                 Delivery::Gap { missed } => notes.push(Note::Error(ClientError {
                     kind: ErrorKind::SharedGap { missed },
@@ -559,4 +559,18 @@ fn decode_notice(body: &str) -> Option<Notice> {
         }
         _ => return None,
     })
+}
+
+/// Adds a relayed event of connection `generation` to `notes`: to the batch at the end when it
+/// is of the same connection, so that consecutive events travel as one [`Note::Messages`].
+fn push_message(notes: &mut Vec<Note>, generation: u64, event: &tidings_core::Event<'_>) {
+    if let Some(Note::Messages(batch, of)) = notes.last_mut()
+        && *of == generation
+    {
+        batch.push(*event);
+        return;
+    }
+    let mut batch = MessageBatch::default();
+    batch.push(*event);
+    notes.push(Note::Messages(batch, generation));
 }
