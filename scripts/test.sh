@@ -41,9 +41,9 @@ step "rustfmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy -p tidings-web -p tidings-wasm -p tidings-parser-wasm -p tidings-leptos -p tidings-leptos-demo --all-targets \
   --target wasm32-unknown-unknown -- -D warnings
-# Alone, so that no other package turns tidings-web's `share` feature on: the npm package's
-# everyday client module, built without tab sharing's driver.
-step "clippy (client wasm, without sharing)" cargo clippy -p tidings-wasm --target wasm32-unknown-unknown -- -D warnings
+# Alone, so that no other package turns tidings-web's `std` or `share` feature on: the npm package's
+# everyday client module, built without std and without tab sharing's driver.
+step "clippy (client wasm, without sharing, no std)" cargo clippy -p tidings-wasm --features no-std --target wasm32-unknown-unknown -- -D warnings
 step "clippy (parser wasm, no std)" cargo clippy -p tidings-parser-wasm --features no-std \
   --target wasm32-unknown-unknown -- -D warnings
 step "core has no dependencies" core_has_no_dependencies

@@ -4,7 +4,7 @@
 // (see shared/TOOLCHAIN.md). The steps below use only cargo, the wasm-bindgen CLI pinned to
 // Cargo.lock (installed by scripts/bootstrap.sh) and wasm-opt from the npm `binaryen` package.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,7 +32,9 @@ function run(cmd, args, cwd = root) {
 // parser is everything.
 const coreForSize = ['--config', 'profile.release.package.tidings-core.opt-level="z"'];
 const modules = [
-  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm', features: coreForSize },
+  // `no-std`: nothing in the everyday module links std (tidings-web without its `std` feature),
+  // so std's panic machinery and core::fmt stay out.
+  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm', features: ['--features', 'no-std', ...coreForSize] },
   { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm_share', features: ['--features', 'share', ...coreForSize] },
   // `--converge` (wasm-opt repeats until nothing shrinks): 44 B gzip off the parser module.
   { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'], opt: ['--converge'] },
@@ -59,7 +61,12 @@ function shortenNames(wasmFile, glueFile) {
   const map = JSON.parse(printed.slice(printed.indexOf('{')));
   const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmFile))).map((i) => i.module));
   const oldModules = new Set(map.imports.map(([module]) => module));
-  if (modules.size !== 1 || oldModules.size !== 1) throw new Error(`${wasmFile}: expected one import module, got ${[...oldModules]} -> ${[...modules]}`);
+  // The glue's own module, and at most the JS host's snippet, which wasm-bindgen lets the
+  // module import from directly (its `createHost` needs no glue function); wasm-opt merges
+  // them into one module.
+  const glueModule = [...oldModules].find((module) => module.endsWith('_bg.js'));
+  if (modules.size !== 1 || !glueModule || oldModules.size > 2) throw new Error(`${wasmFile}: expected one import module (and the host), got ${[...oldModules]} -> ${[...modules]}`);
+  const [newModule] = modules;
   let glue = readFileSync(glueFile, 'utf8');
   // Each name must be found exactly where expected, or the build stops: a glue whose shape
   // wasm-bindgen changed must not ship with imports that no longer resolve.
@@ -70,13 +77,47 @@ function shortenNames(wasmFile, glueFile) {
   };
   const identifier = /^[A-Za-z_$][\w$]*$/;
   const escape = (name) => name.replace(/[$]/g, '\\$');
-  replace(new RegExp(`"${[...oldModules][0].replace(/[./]/g, '\\$&')}": import0`, 'g'), `"${[...modules][0]}": import0`, 1);
-  for (const [, from, to] of map.imports) replace(new RegExp(`(?<=\\s)${escape(from)}(?=: function)`, 'g'), JSON.stringify(to), 1);
+  const quoted = (module) => `"${module.replace(/[./]/g, '\\$&')}"`;
+  replace(new RegExp(`${quoted(glueModule)}: import0`, 'g'), `"${newModule}": import0`, 1);
+  for (const [module, from, to] of map.imports) {
+    if (module === glueModule) replace(new RegExp(`(?<=\\s)${escape(from)}(?=: function)`, 'g'), JSON.stringify(to), 1);
+  }
+  for (const module of oldModules) {
+    if (module === glueModule) continue;
+    // `"./snippets/…/host.js": import1,` goes; its functions join import0 under their new names.
+    const entry = new RegExp(`\\n\\s*${quoted(module)}: (import\\d+),`);
+    const variable = glue.match(entry)?.[1];
+    if (!variable) throw new Error(`${glueFile}: no import object entry for ${module}`);
+    glue = glue.replace(entry, '');
+    const moved = map.imports
+      .filter(([of]) => of === module)
+      .map(([, from, to]) => `\n        ${JSON.stringify(to)}: ${variable}.${from},`)
+      .join('');
+    replace(/(?<=const import0 = \{\n\s*__proto__: null,)/, moved, 1);
+  }
   for (const [from, to] of map.exports) {
     if (!identifier.test(to)) throw new Error(`${wasmFile}: export ${from} minified to ${to}, not an identifier`);
     replace(new RegExp(`\\bwasm\\.${escape(from)}\\b`, 'g'), `wasm.${to}`);
   }
   writeFileSync(glueFile, glue);
+}
+
+// tidings-web's JS host (crates/tidings-web/js/host.js), which wasm-bindgen copies next to each
+// client glue as a snippet (`snippets/tidings-web-<hash>/js/host.js`). Both client modules
+// import the one file `wasm/tidings_host.js` instead: a bundler then ships it once, and the
+// package has no `snippets/` directory to list. The import must be found exactly once.
+function shareHost(glueFile) {
+  const snippets = join(wasmDir, 'snippets');
+  if (!existsSync(snippets)) return;
+  const [dir] = readdirSync(snippets).filter((d) => d.startsWith('tidings-web-'));
+  if (!dir) throw new Error(`${snippets}: no tidings-web snippet`);
+  copyFileSync(join(snippets, dir, 'js', 'host.js'), join(wasmDir, 'tidings_host.js'));
+  let glue = readFileSync(glueFile, 'utf8');
+  const from = `"./snippets/${dir}/js/host.js"`;
+  if (glue.split(from).length !== 2) throw new Error(`${glueFile}: expected one import of ${from}`);
+  glue = glue.replace(from, '"./tidings_host.js"');
+  writeFileSync(glueFile, glue);
+  rmSync(snippets, { recursive: true, force: true });
 }
 
 if (!skipWasm) {
@@ -109,6 +150,7 @@ if (!skipWasm) {
       wasmFile, '-o', wasmFile,
     ]);
     shortenNames(wasmFile, join(wasmDir, `${m.name}.js`));
+    shareHost(join(wasmDir, `${m.name}.js`));
     console.log(`${m.name}: ${before} bytes -> ${statSync(wasmFile).size} bytes after wasm-opt -Oz and short names`);
   }
 }

@@ -7,7 +7,6 @@ import { currentOverride } from './override.js';
 import {
   createDecoder,
   DecodeFailure,
-  DECODE_KEYS,
   type AnyEvent,
   type DecodeOptions,
   type EventMap,
@@ -240,14 +239,126 @@ const disposeSymbol: typeof Symbol.dispose =
 
 type WasmClient = InstanceType<ClientWasm['Client']>;
 
-function wasmOptions(options: ConnectOptions<any, any, any>): Record<string, unknown> {
-  // Decoding stays on this side; everything else is read by the wasm client.
-  const rest: Record<string, unknown> = { ...options };
-  for (const key of DECODE_KEYS) delete rest[key];
-  delete rest.debug;
+/** A number option as the wasm client reads it: `NaN` (its default) unless a number ≥ 0. */
+const count = (value: unknown): number => (typeof value === 'number' && value >= 0 ? value : NaN);
+/** A boolean option: 1 or 0, `NaN` (its default) unless a boolean. */
+const flag = (value: unknown): number => (typeof value === 'boolean' ? Number(value) : NaN);
+/** A string option, or `undefined`. */
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+/** Header pairs as the wasm client takes them: `name\nvalue\n` each. */
+function headerList(headers: Record<string, string> | Headers | Array<[string, string]>): string {
+  let list = '';
+  const pairs = typeof Headers === 'function' && headers instanceof Headers ? headers : Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const [name, value] of pairs) if (typeof name === 'string' && typeof value === 'string') list += `${name}\n${value}\n`;
+  return list;
+}
+
+/**
+ * The arguments of the wasm client's constructor for `options` (crates/tidings-wasm/src/client.rs:
+ * `numbers` by the indexes of its `option` module, then the strings, the JS values and `notify`).
+ * The wasm client reads no JS object: defaults for what is absent are its own.
+ */
+function wasmArguments(options: ConnectOptions<any, any, any>) {
+  const retry = (options.retry ?? {}) as RetryOptions;
+  const idle = options.idleTimeout;
+  const tuned = typeof idle === 'object' && idle !== null ? idle : undefined;
+  const body = options.body ?? undefined;
+  const bodyBytes =
+    body instanceof Uint8Array ? body : typeof ArrayBuffer === 'function' && body instanceof ArrayBuffer ? new Uint8Array(body) : undefined;
+  const bodyKind = body === undefined ? NaN : typeof body === 'string' ? 1 : bodyBytes ? 3 : 2;
+  const resume = options.resume;
+  const numbers = new Float64Array([
+    options.transport === 'eventsource' ? 1 : 0,
+    options.credentials === 'omit' ? 0 : options.credentials === 'include' ? 2 : 1,
+    flag(options.withCredentials),
+    bodyKind,
+    count(retry.initialDelay),
+    count(retry.maxDelay),
+    count(retry.multiplier),
+    retry.jitter === undefined ? NaN : retry.jitter === 'equal' ? 1 : retry.jitter === 'none' ? 2 : 0,
+    count(retry.maxAttempts),
+    count(retry.maxElapsed),
+    count(retry.healthyAfter),
+    // idleTimeout: false is off, a number fixes the limit, an object tunes the adaptive one.
+    idle === false ? 0 : count(idle) >= 0 ? 1 : tuned ? 2 : NaN,
+    count(idle),
+    count(tuned?.floor),
+    count(tuned?.ceiling),
+    count(tuned?.multiple),
+    count(tuned?.minGaps),
+    flag((options as { eventSourceRules?: boolean }).eventSourceRules),
+    flag(options.oneShot),
+    typeof resume === 'boolean' ? Number(resume) : count(resume),
+    flag(options.pauseWhileHidden),
+    flag(options.reconnectOnOnline),
+    count(options.maxLineSize),
+    count(options.maxEventSize),
+    count((options as { jitterSeed?: number }).jitterSeed),
+  ]);
+  const headers = options.headers;
   // The EventSource transport only hears the types it listens for: the schema's, by default.
-  if (options.schema && options.events === undefined) rest.events = Object.keys(options.schema);
-  return rest;
+  const events = options.events ?? (options.schema ? Object.keys(options.schema) : undefined);
+  const persist = options.persistLastEventId;
+  const share = options.share;
+  const signal = options.signal;
+  return [
+    numbers,
+    text(options.method),
+    typeof body === 'string' ? body : bodyKind === 2 ? (JSON.stringify(body) ?? '') : undefined,
+    bodyBytes,
+    headers && typeof headers !== 'function' ? headerList(headers) : undefined,
+    events ? Array.from(events, String).join('\n') : undefined,
+    options.lastEventIdParam === null ? '' : text(options.lastEventIdParam),
+    text(options.lastEventId),
+    text(options.doneSentinel),
+    persist === true ? '' : text(persist),
+    share === true ? '' : share ? (text(share.key) ?? '') : undefined,
+    typeof AbortSignal === 'function' && signal instanceof AbortSignal ? signal : undefined,
+    typeof options.fetch === 'function' ? options.fetch : undefined,
+    typeof headers === 'function' ? headers : undefined,
+  ] as const;
+}
+
+/** The kinds of the wasm client's `notify` calls (`notify` in crates/tidings-wasm/src/client.rs). */
+const enum Notify {
+  Batch = 1,
+  Open,
+  Error,
+  Status,
+  Retry,
+  Comment,
+  Close,
+  Role,
+}
+
+/** The pairs of a `name\nvalue\n` list, as an object. */
+function headerObject(list: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const parts = (list ?? '').split('\n');
+  for (let i = 0; i + 1 < parts.length; i += 2) headers[parts[i]] = parts[i + 1];
+  return headers;
+}
+
+/** A `TidingsError` from the wasm client's error report (its `ERROR` notify call). */
+function wasmError(
+  willRetry: number,
+  attempt: number,
+  delay: number,
+  n1: number,
+  n2: number,
+  kind: string,
+  message: string,
+  s1: string | undefined,
+  s2: string | undefined,
+): TidingsError {
+  const details: Record<string, unknown> = { willRetry: willRetry === 1, attempt };
+  if (!Number.isNaN(delay)) details.delay = delay;
+  if (kind === 'http') Object.assign(details, { status: n1, statusText: s1, body: s2 });
+  else if (kind === 'content-type') details.contentType = s1 ?? null;
+  else if (kind === 'gave-up') details.reason = s1;
+  else if (kind === 'stall') Object.assign(details, { silence: n1, limit: n2 });
+  else if (kind === 'incomplete') Object.assign(details, { lastEventId: s1, events: n1 });
+  return new TidingsError(kind as TidingsErrorKind, message, details);
 }
 
 /**
@@ -384,15 +495,6 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       emit('close');
       return;
     }
-    try {
-      client = new wasm.Client(absolute, wasmOptions(options));
-    } catch (cause) {
-      // The wasm client rejects what the check in `connect` lets through in other shapes.
-      status = 'closed';
-      fail(TidingsError.fromWasm(cause));
-      emit('close');
-      return;
-    }
     // Events arrive one batch per chunk of the stream (see batch.ts), not one call per event.
     // A listener that closes or reconnects the stream ends the connection the batch came
     // from: the rest of the batch is then dropped, as the wasm client drops later chunks.
@@ -409,7 +511,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
         if (epoch === batchEpoch) onEvent(type, data, id);
       },
     };
-    client.on('batch', undefined, (address: number, count: number, text: string) => {
+    const deliver = (address: number, count: number, text: string) => {
       const outer = batchEpoch;
       batchEpoch = epoch;
       const view = new Uint32Array(memory.buffer, address, count);
@@ -425,10 +527,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       deliverBatch(records, text, handlers, 0, count);
       delivering = false;
       batchEpoch = outer;
-    });
-    client.on('open', undefined, (s: number | undefined, headers: Record<string, string>, attempt: number) =>
-      emit('open', { status: s, headers, attempt } satisfies OpenInfo),
-    );
+    };
     // When the connection ended by itself, the client's last event ID is the stream's: it
     // also moved on a block with `id:` and no data, which delivers no event (WHATWG HTML
     // §9.2.6). (Only a listener that closed the stream mid-batch leaves the client ahead,
@@ -436,27 +535,63 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     const adoptClientId = () => {
       if (client) lastEventId = client.lastEventId;
     };
-    client.on('error', undefined, (e: unknown) => {
-      const error = TidingsError.fromWasm(e);
-      if (error.willRetry) adoptClientId();
-      fail(error);
-    });
-    client.on('status', undefined, (s: Status) => {
-      if (s === 'reconnecting') adoptClientId();
-      status = s;
-      emit('status', s);
-    });
-    client.on('retry', undefined, (ms: number) => emit('retry', ms));
-    client.on('comment', undefined, (text: string) => emit('comment', text));
-    role = client.role as Role;
-    client.on('role', undefined, (r: Role) => {
-      role = r;
-      emit('role', r);
-    });
-    client.on('close', undefined, () => {
+    // Everything the wasm client reports, as numbers and strings (see `Notify`).
+    const notify = (
+      kind: Notify,
+      a: number,
+      b: number,
+      c: number,
+      n1: number,
+      n2: number,
+      s: string | undefined,
+      t: string | undefined,
+      s1: string | undefined,
+      s2: string | undefined,
+    ) => {
+      switch (kind) {
+        case Notify.Batch:
+          deliver(a, b, s!);
+          break;
+        case Notify.Open:
+          emit('open', { status: Number.isNaN(a) ? undefined : a, headers: headerObject(s), attempt: b } satisfies OpenInfo);
+          break;
+        case Notify.Error: {
+          const error = wasmError(a, b, c, n1, n2, s!, t!, s1, s2);
+          if (error.willRetry) adoptClientId();
+          fail(error);
+          break;
+        }
+        case Notify.Status:
+          if (s === 'reconnecting') adoptClientId();
+          status = s as Status;
+          emit('status', s);
+          break;
+        case Notify.Retry:
+          emit('retry', a);
+          break;
+        case Notify.Comment:
+          emit('comment', s);
+          break;
+        case Notify.Close:
+          emit('close');
+          for (const it of iterators) it.push({ value: undefined, done: true });
+          break;
+        case Notify.Role:
+          role = s as Role;
+          emit('role', s);
+          break;
+      }
+    };
+    try {
+      client = new wasm.Client(absolute, ...wasmArguments(options), notify);
+    } catch (cause) {
+      // The wasm client rejects what the check in `connect` lets through in other shapes.
+      status = 'closed';
+      fail(TidingsError.fromWasm(cause));
       emit('close');
-      for (const it of iterators) it.push({ value: undefined, done: true });
-    });
+      return;
+    }
+    role = client.role as Role;
   };
   void clientWasmFor(Boolean(share)).then(start, (cause: unknown) => {
     status = 'closed';
@@ -486,9 +621,8 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       return role;
     },
     get metrics(): Metrics {
-      return client
-        ? (client.metrics() as Metrics)
-        : { messages: 0, bytes: 0, reconnects: 0, connectedMs: 0, lastEventAt: null };
+      const [messages = 0, bytes = 0, reconnects = 0, connectedMs = 0, at = NaN] = client ? client.metrics() : [];
+      return { messages, bytes, reconnects, connectedMs, lastEventAt: Number.isNaN(at) ? null : at };
     },
     close() {
       epoch++;

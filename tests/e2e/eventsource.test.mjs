@@ -269,14 +269,16 @@ describe('EventSource: resources', () => {
   test('every closed EventSource released its browser handles (live-handle count back to 0)', async () => {
     const [whileOpen, live] = await page.evaluate(async (url) => {
       const { Client } = await import('/pkg/wasm/tidings_wasm.js');
+      // The module's counters, by name (it returns them as numbers, in this order).
+      const live = () => Object.fromEntries(Array.from(Client.liveHandles(), (n, i) => [['eventSources', 'abortControllers', 'readers', 'timers', 'closures', 'domListeners', 'locks', 'channels', 'total'][i], n]));
       // One more, held open, so the count is seen to go up and come back down.
       const source = new tidings.EventSource(url);
       await new Promise((resolve) => (source.onopen = resolve));
-      const whileOpen = Client.liveHandles().total;
+      const whileOpen = live().total;
       source.close();
       // Releases run in microtasks and aborted fetches settle asynchronously: poll briefly.
-      for (let i = 0; i < 40 && Client.liveHandles().total > 0; i++) await new Promise((r) => setTimeout(r, 50));
-      return [whileOpen, Client.liveHandles()];
+      for (let i = 0; i < 40 && live().total > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      return [whileOpen, live()];
     }, message('data: data\n\n', { hold_ms: '5000' }));
     assert.ok(whileOpen > 0, `${whileOpen} handles while open`);
     assert.equal(live.total, 0, JSON.stringify(live));

@@ -798,7 +798,9 @@ impl Parser {
         let mut valid: &str = "";
         let mut valid_start = pos;
         while pos < bytes.len() {
-            let rest = &bytes[pos..];
+            // `get`, not `&bytes[pos..]`: no panic path (whose message would bring core::fmt
+            // into a wasm module); `pos < len` here, so the default is never taken.
+            let rest = bytes.get(pos..).unwrap_or_default();
             let Some(len) = find_line_end(rest) else {
                 return self.append_partial(rest);
             };
@@ -1304,7 +1306,9 @@ pub fn decode_lossy(mut bytes: &[u8]) -> String {
 fn incomplete_suffix_start(bytes: &[u8]) -> usize {
     let len = bytes.len();
     for back in 1..=len.min(3) {
-        let byte = bytes[len - back];
+        let Some(&byte) = bytes.get(len - back) else {
+            break;
+        };
         if byte & 0xC0 == 0x80 {
             continue; // a continuation byte: the sequence starts further back
         }
@@ -1314,7 +1318,7 @@ fn incomplete_suffix_start(bytes: &[u8]) -> usize {
             0xF0..=0xF4 => 4,
             _ => 0,
         };
-        let suffix = &bytes[len - back..];
+        let suffix = bytes.get(len - back..).unwrap_or_default();
         if needed > back
             && matches!(core::str::from_utf8(suffix), Err(e) if e.error_len().is_none())
         {
@@ -1414,7 +1418,7 @@ fn find_line_end(haystack: &[u8]) -> Option<usize> {
     let mut words = haystack.chunks_exact(16);
     let mut offset = 0;
     for pair in &mut words {
-        let (a, b) = pair.split_at(8);
+        let (a, b) = split(pair, 8);
         let a = u64::from_le_bytes(a.try_into().unwrap_or([0; 8]));
         let b = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
         if maybe(a) | maybe(b) != 0 {

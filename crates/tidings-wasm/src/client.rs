@@ -1,308 +1,284 @@
 //! `Client`: the full client for the npm `connect` and `stream`.
+//!
+//! The interface is numbers and strings, not JS objects: the TS layer (`npm/src/connect.ts`,
+//! `wasmArguments`) turns the options object into the arguments of [`JsClient::new`], and
+//! everything the client reports reaches one JS function, `notify`, as a kind code with
+//! numbers and strings, from which TS builds what its users see. Reading an options object
+//! from Rust (a `Reflect.get` per field) and building error objects (a `Reflect.set` per
+//! field) was a quarter of this module, and it needed js-sys, whose closure machinery alone is
+//! about 8 KB of any module that links it.
 
-use std::cell::RefCell;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use tidings_core::policy::{AdaptiveStall, Config as PolicyConfig, Jitter, StallDetection};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use tidings_web::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
-    Listen, ListenerId, Transport, live_handles,
+    Listen, Transport, live_handles,
 };
 
-use crate::{js_error, set};
-
-fn get(object: &JsValue, key: &str) -> Option<JsValue> {
-    Reflect::get(object, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
+/// What [`JsClient::new`]'s `numbers` hold, by index. `NaN` (what TS passes for an option it
+/// was not given) keeps the default.
+mod option {
+    /// 1: the EventSource transport (else fetch).
+    pub const TRANSPORT: usize = 0;
+    /// 0: omit, 1: same-origin, 2: include.
+    pub const CREDENTIALS: usize = 1;
+    /// 1: EventSource `withCredentials`.
+    pub const WITH_CREDENTIALS: usize = 2;
+    /// 1: `body_text` is text, 2: JSON; 3: `body_bytes`.
+    pub const BODY_KIND: usize = 3;
+    pub const INITIAL_DELAY: usize = 4;
+    pub const MAX_DELAY: usize = 5;
+    pub const MULTIPLIER: usize = 6;
+    /// 0: full, 1: equal, 2: none.
+    pub const JITTER: usize = 7;
+    pub const MAX_ATTEMPTS: usize = 8;
+    pub const MAX_ELAPSED: usize = 9;
+    pub const HEALTHY_AFTER: usize = 10;
+    /// 0: stall detection off, 1: fixed at `IDLE_MS`, 2: adaptive tuned by the next four.
+    pub const IDLE_MODE: usize = 11;
+    pub const IDLE_MS: usize = 12;
+    pub const STALL_FLOOR: usize = 13;
+    pub const STALL_CEILING: usize = 14;
+    pub const STALL_MULTIPLE: usize = 15;
+    pub const STALL_MIN_GAPS: usize = 16;
+    /// 1: the browser EventSource's status and delay rules (the npm `EventSource` class).
+    pub const EVENTSOURCE_RULES: usize = 17;
+    /// 0 or 1.
+    pub const ONE_SHOT: usize = 18;
+    /// How many times a cut one-shot stream resumes.
+    pub const RESUME: usize = 19;
+    /// 0 or 1.
+    pub const PAUSE_WHILE_HIDDEN: usize = 20;
+    /// 0 or 1.
+    pub const RECONNECT_ON_ONLINE: usize = 21;
+    pub const MAX_LINE_SIZE: usize = 22;
+    pub const MAX_EVENT_SIZE: usize = 23;
+    pub const JITTER_SEED: usize = 24;
 }
 
-fn get_string(object: &JsValue, key: &str) -> Option<String> {
-    get(object, key).and_then(|v| v.as_string())
+/// The kinds of `notify` call (`NOTIFY` in `npm/src/connect.ts`).
+mod notify {
+    /// `(at, count, _, _, _, text)`: every event of one chunk, in the format of
+    /// `tidings_core::batch`: `count` records at address `at` of the module's memory, which
+    /// the callee copies before it calls into the module again.
+    pub const BATCH: u32 = 1;
+    /// `(status or NaN, attempt, _, _, _, headers)`, headers as `name\nvalue\n` pairs.
+    pub const OPEN: u32 = 2;
+    /// `(willRetry, attempt, delay or NaN, n1, n2, kind, message, s1, s2)`; the details by kind:
+    /// http: n1 status, s1 status text, s2 body; content-type: s1 the type (none: null);
+    /// gave-up: s1 reason; stall: n1 silence, n2 limit; incomplete: n1 events, s1 last ID.
+    pub const ERROR: u32 = 3;
+    /// `(_, _, _, _, _, status)`.
+    pub const STATUS: u32 = 4;
+    /// `(ms)`.
+    pub const RETRY: u32 = 5;
+    /// `(_, _, _, _, _, text)`.
+    pub const COMMENT: u32 = 6;
+    pub const CLOSE: u32 = 7;
+    /// `(_, _, _, _, _, role)`.
+    pub const ROLE: u32 = 8;
 }
 
-fn get_u64(object: &JsValue, key: &str) -> Option<u64> {
-    get(object, key)
-        .and_then(|v| v.as_f64())
-        .filter(|n| *n >= 0.0)
-        .map(|n| n as u64)
+#[wasm_bindgen]
+extern "C" {
+    /// The npm package's notification function (see [`notify`] for its calls).
+    pub type Notify;
+
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn notify(
+        this: &Notify,
+        this_arg: &JsValue,
+        kind: u32,
+        a: f64,
+        b: f64,
+        c: f64,
+        n1: f64,
+        n2: f64,
+        s: Option<&str>,
+        t: Option<&str>,
+        s1: Option<&str>,
+        s2: Option<&str>,
+    ) -> Result<(), JsValue>;
 }
 
-fn get_bool(object: &JsValue, key: &str) -> Option<bool> {
-    get(object, key).and_then(|v| v.as_bool())
-}
-
-/// Reads header pairs from a plain object, a `Headers`, or an array of pairs.
-fn header_pairs(value: &JsValue) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    let entries: JsValue = if value.is_instance_of::<web_sys::Headers>() || Array::is_array(value) {
-        value.clone()
-    } else {
-        Object::entries(value.unchecked_ref()).into()
-    };
-    // `Array.from` rather than js-sys's `try_iter`: one import instead of the iterator
-    // protocol's glue (a `Headers` and an array of pairs are both iterables of pairs).
-    for entry in Array::from(&entries).iter() {
-        let entry: Array = entry.unchecked_into();
-        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
-            pairs.push((name, value));
-        }
+impl Notify {
+    /// A call with numbers and one string (the common shape).
+    fn send(&self, kind: u32, a: f64, b: f64, s: Option<&str>) {
+        // A throwing callback must not break delivery to the others (TS catches its
+        // listeners' throws; this is the last line).
+        let _ = self.notify(
+            &JsValue::UNDEFINED,
+            kind,
+            a,
+            b,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            s,
+            None,
+            None,
+            None,
+        );
     }
-    pairs
+
+    fn error(&self, error: &ClientError) {
+        let (mut n1, mut n2) = (f64::NAN, f64::NAN);
+        let (mut s1, mut s2) = (None, None);
+        let reason;
+        match &error.kind {
+            ErrorKind::Http {
+                status,
+                status_text,
+                body,
+            } => {
+                n1 = f64::from(*status);
+                s1 = Some(status_text.as_str());
+                s2 = Some(body.as_str());
+            }
+            ErrorKind::ContentType { content_type } => s1 = content_type.as_deref(),
+            ErrorKind::GaveUp(_) => {
+                reason = error.kind.reason_text();
+                s1 = reason.as_deref();
+            }
+            ErrorKind::Stall {
+                silence_ms,
+                limit_ms,
+            } => {
+                n1 = *silence_ms as f64;
+                n2 = *limit_ms as f64;
+            }
+            ErrorKind::Incomplete {
+                last_event_id,
+                events,
+            } => {
+                n1 = *events as f64;
+                s1 = Some(last_event_id.as_str());
+            }
+            _ => {}
+        }
+        // `message()`, not `to_string()`: the same text without linking core::fmt.
+        let message = error.message();
+        let _ = self.notify(
+            &JsValue::UNDEFINED,
+            notify::ERROR,
+            f64::from(u8::from(error.will_retry)),
+            f64::from(error.attempt),
+            error.delay_ms.map_or(f64::NAN, |ms| ms as f64),
+            n1,
+            n2,
+            Some(error.kind.name()),
+            Some(&message),
+            s1,
+            s2,
+        );
+    }
 }
 
-fn header_callback(function: Function) -> HeaderCallback {
-    HeaderCallback::new(move || {
-        let function = function.clone();
-        async move {
-            let mut value = function.call0(&JsValue::NULL).map_err(|e| describe(&e))?;
-            if let Some(promise) = value.dyn_ref::<Promise>() {
-                value = JsFuture::from(promise.clone())
-                    .await
-                    .map_err(|e| describe(&e))?;
+/// `numbers[index]` as a count of milliseconds, bytes or times; `None` for `NaN` (absent) or a
+/// negative number.
+fn count(numbers: &[f64], index: usize) -> Option<u64> {
+    numbers.get(index).filter(|n| **n >= 0.0).map(|n| *n as u64)
+}
+
+fn flag(numbers: &[f64], index: usize) -> Option<bool> {
+    numbers
+        .get(index)
+        .filter(|n| !n.is_nan())
+        .map(|n| *n != 0.0)
+}
+
+/// The lines of a `\n`-separated list. By hand rather than `split`: std's string searching
+/// keeps panicking slice checks whose messages bring `core::fmt` into the module.
+fn lines(list: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(list);
+    core::iter::from_fn(move || {
+        let text = rest?;
+        match text.bytes().position(|b| b == b'\n') {
+            Some(at) => {
+                rest = text.get(at + 1..);
+                text.get(..at)
             }
-            Ok(header_pairs(&value))
+            None => {
+                rest = None;
+                Some(text)
+            }
         }
     })
 }
 
-/// The message of a JS exception: `Error.message`, or the thrown value when it is a string.
-fn describe(value: &JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| "error".to_owned())
+fn saturate(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn policy_config(value: Option<JsValue>, base: PolicyConfig) -> PolicyConfig {
-    let Some(retry) = value else { return base };
-    let mut config = base;
-    if let Some(ms) = get_u64(&retry, "initialDelay") {
+fn policy_config(numbers: &[f64], mut config: PolicyConfig) -> PolicyConfig {
+    use option::*;
+    if let Some(ms) = count(numbers, INITIAL_DELAY) {
         config = config.with_initial_delay_ms(ms);
     }
-    if let Some(ms) = get_u64(&retry, "maxDelay") {
+    if let Some(ms) = count(numbers, MAX_DELAY) {
         config = config.with_max_delay_ms(ms);
     }
-    if let Some(m) = get_u64(&retry, "multiplier") {
-        config = config.with_multiplier(m.min(u32::MAX as u64) as u32);
+    if let Some(m) = count(numbers, MULTIPLIER) {
+        config = config.with_multiplier(saturate(m));
     }
-    if let Some(jitter) = get_string(&retry, "jitter") {
-        config = config.with_jitter(match jitter.as_str() {
-            "none" => Jitter::None,
-            "equal" => Jitter::Equal,
-            _ => Jitter::Full,
-        });
+    match count(numbers, JITTER) {
+        Some(0) => config = config.with_jitter(Jitter::Full),
+        Some(1) => config = config.with_jitter(Jitter::Equal),
+        Some(2) => config = config.with_jitter(Jitter::None),
+        _ => {}
     }
-    if let Some(n) = get_u64(&retry, "maxAttempts") {
-        config = config.with_max_attempts(Some(n.min(u32::MAX as u64) as u32));
+    if let Some(n) = count(numbers, MAX_ATTEMPTS) {
+        config = config.with_max_attempts(Some(saturate(n)));
     }
-    if let Some(ms) = get_u64(&retry, "maxElapsed") {
+    if let Some(ms) = count(numbers, MAX_ELAPSED) {
         config = config.with_max_elapsed_ms(Some(ms));
     }
-    if let Some(ms) = get_u64(&retry, "healthyAfter") {
+    if let Some(ms) = count(numbers, HEALTHY_AFTER) {
         config = config.with_healthy_after_ms(ms);
+    }
+    match count(numbers, IDLE_MODE) {
+        Some(0) => config = config.with_idle_timeout_ms(None),
+        Some(1) => config = config.with_idle_timeout_ms(count(numbers, IDLE_MS)),
+        Some(2) => {
+            let mut adaptive = AdaptiveStall::default();
+            if let Some(ms) = count(numbers, STALL_FLOOR) {
+                adaptive = adaptive.with_floor_ms(ms);
+            }
+            if let Some(ms) = count(numbers, STALL_CEILING) {
+                adaptive = adaptive.with_ceiling_ms(ms);
+            }
+            if let Some(n) = count(numbers, STALL_MULTIPLE) {
+                adaptive = adaptive.with_multiple(saturate(n));
+            }
+            if let Some(n) = count(numbers, STALL_MIN_GAPS) {
+                adaptive = adaptive.with_min_gaps(saturate(n));
+            }
+            config = config.with_stall(StallDetection::Adaptive(adaptive));
+        }
+        _ => {}
+    }
+    if flag(numbers, EVENTSOURCE_RULES) == Some(true) {
+        config = config.with_eventsource_rules(true);
+    }
+    if let Some(one_shot) = flag(numbers, ONE_SHOT) {
+        config = config.with_one_shot(one_shot);
+    }
+    if let Some(times) = count(numbers, RESUME) {
+        config = config.with_one_shot_resumes(saturate(times));
     }
     config
 }
 
-/// Turns the npm package's options object into [`ClientOptions`].
-fn client_options(url: &str, js: &JsValue) -> ClientOptions {
-    let mut options = ClientOptions::new(url);
-    if get_string(js, "transport").as_deref() == Some("eventsource") {
-        options.transport = Transport::EventSource;
-    }
-    if let Some(method) = get_string(js, "method") {
-        options.method = method;
-    }
-    if let Some(body) = get(js, "body") {
-        options.body = Some(if let Some(text) = body.as_string() {
-            Body::Text(text)
-        } else if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
-            Body::Bytes(bytes.to_vec())
-        } else if body.is_instance_of::<js_sys::ArrayBuffer>() {
-            Body::Bytes(Uint8Array::new(&body).to_vec())
-        } else {
-            Body::Json(
-                js_sys::JSON::stringify(&body)
-                    .map(String::from)
-                    .unwrap_or_default(),
-            )
-        });
-    }
-    if let Some(headers) = get(js, "headers") {
-        match headers.dyn_into::<Function>() {
-            Ok(function) => options.header_callback = Some(header_callback(function)),
-            Err(headers) => options.headers = header_pairs(&headers),
-        }
-    }
-    options.credentials = match get_string(js, "credentials").as_deref() {
-        Some("include") => Credentials::Include,
-        Some("omit") => Credentials::Omit,
-        _ => Credentials::SameOrigin,
-    };
-    options.signal = get(js, "signal").and_then(|s| s.dyn_into().ok());
-    options.with_credentials = get_bool(js, "withCredentials").unwrap_or(false);
-    if let Some(events) = get(js, "events") {
-        options.event_types = Array::from(&events)
-            .iter()
-            .filter_map(|t| t.as_string())
-            .collect();
-    }
-    if let Ok(param) = Reflect::get(js, &JsValue::from_str("lastEventIdParam")) {
-        if param.is_null() {
-            options.last_event_id_param = None;
-        } else if let Some(name) = param.as_string() {
-            options.last_event_id_param = Some(name);
-        }
-    }
-    options.initial_last_event_id = get_string(js, "lastEventId");
-    options.policy = policy_config(get(js, "retry"), options.policy);
-    // `idleTimeout: n` fixes the stall limit, `false` turns detection off; absent: adaptive.
-    if let Some(ms) = get_u64(js, "idleTimeout") {
-        options.policy = options.policy.with_idle_timeout_ms(Some(ms));
-    } else if get_bool(js, "idleTimeout") == Some(false) {
-        options.policy = options.policy.with_idle_timeout_ms(None);
-    } else if let Some(tuning) = get(js, "idleTimeout").filter(JsValue::is_object) {
-        // `{ floor, ceiling, multiple, minGaps }`: adaptive, tuned.
-        let mut adaptive = AdaptiveStall::default();
-        if let Some(ms) = get_u64(&tuning, "floor") {
-            adaptive = adaptive.with_floor_ms(ms);
-        }
-        if let Some(ms) = get_u64(&tuning, "ceiling") {
-            adaptive = adaptive.with_ceiling_ms(ms);
-        }
-        if let Some(n) = get_u64(&tuning, "multiple") {
-            adaptive = adaptive.with_multiple(u32::try_from(n).unwrap_or(u32::MAX));
-        }
-        if let Some(n) = get_u64(&tuning, "minGaps") {
-            adaptive = adaptive.with_min_gaps(u32::try_from(n).unwrap_or(u32::MAX));
-        }
-        options.policy = options
-            .policy
-            .with_stall(StallDetection::Adaptive(adaptive));
-    }
-    // Set by the npm `EventSource` class: the browser EventSource's own status and delay rules.
-    if get_bool(js, "eventSourceRules") == Some(true) {
-        options.policy = options.policy.with_eventsource_rules(true);
-    }
-    if let Some(one_shot) = get_bool(js, "oneShot") {
-        options.policy = options.policy.with_one_shot(one_shot);
-    }
-    options.done_sentinel = get_string(js, "doneSentinel");
-    // `resume: true` is once, `resume: n` up to n times.
-    match get_bool(js, "resume") {
-        Some(once) => options.policy = options.policy.with_one_shot_resumes(u32::from(once)),
-        None => {
-            if let Some(times) = get_u64(js, "resume") {
-                let times = u32::try_from(times).unwrap_or(u32::MAX);
-                options.policy = options.policy.with_one_shot_resumes(times);
-            }
-        }
-    }
-    options.pause_while_hidden = get_bool(js, "pauseWhileHidden").unwrap_or(false);
-    options.reconnect_on_online = get_bool(js, "reconnectOnOnline").unwrap_or(true);
-    if let Some(max) = get_u64(js, "maxLineSize") {
-        options.limits.max_line_len = max as usize;
-    }
-    if let Some(max) = get_u64(js, "maxEventSize") {
-        options.limits.max_event_size = max as usize;
-    }
-    options.jitter_seed = get_u64(js, "jitterSeed");
-    // `persistLastEventId: true` keys by URL only, a string adds the caller's key.
-    options.persist_key = match get_bool(js, "persistLastEventId") {
-        Some(true) => Some(String::new()),
-        Some(false) => None,
-        None => get_string(js, "persistLastEventId"),
-    };
-    options.fetch_function = get(js, "fetch").and_then(|f| f.dyn_into().ok());
-    // The everyday module has no sharing driver: the npm package loads the share module for
-    // every stream that asks to share, so this one never sees the option.
-    #[cfg(feature = "share")]
-    {
-        options.share = share_option(js);
-    }
-    options
-}
-
-/// `share: true` or `share: { key }` (tab sharing); `false`/absent: none.
-#[cfg(feature = "share")]
-fn share_option(js: &JsValue) -> Option<tidings_web::Share> {
-    let share = get(js, "share")?;
-    if let Some(on) = share.as_bool() {
-        return on.then_some(tidings_web::Share::Auto);
-    }
-    Some(match get_string(&share, "key") {
-        Some(key) => tidings_web::Share::Key(key),
-        None => tidings_web::Share::Auto,
-    })
-}
-
-fn error_to_js(error: &ClientError) -> JsValue {
-    // `message()`, not `to_string()`: the same text without linking core::fmt.
-    let value = js_error(error.kind.name(), &error.message());
-    set(&value, "willRetry", error.will_retry);
-    set(&value, "attempt", error.attempt);
-    if let Some(delay) = error.delay_ms {
-        set(&value, "delay", delay as f64);
-    }
-    match &error.kind {
-        ErrorKind::Http {
-            status,
-            status_text,
-            body,
-        } => {
-            set(&value, "status", *status);
-            set(&value, "statusText", status_text.as_str());
-            set(&value, "body", body.as_str());
-        }
-        ErrorKind::ContentType { content_type } => {
-            set(
-                &value,
-                "contentType",
-                content_type
-                    .as_deref()
-                    .map_or(JsValue::NULL, JsValue::from_str),
-            );
-        }
-        ErrorKind::GaveUp(_) => {
-            if let Some(reason) = error.kind.reason_text() {
-                set(&value, "reason", reason);
-            }
-        }
-        ErrorKind::Stall {
-            silence_ms,
-            limit_ms,
-        } => {
-            set(&value, "silence", *silence_ms as f64);
-            set(&value, "limit", *limit_ms as f64);
-        }
-        ErrorKind::Incomplete {
-            last_event_id,
-            events,
-        } => {
-            set(&value, "lastEventId", last_event_id.as_str());
-            set(&value, "events", *events as f64);
-        }
-        _ => {}
-    }
-    value
-}
-
-/// The full client: reconnects, policy, typed errors, metrics.
-///
-/// `on(kind, eventType, callback)` with `kind` one of `batch` (`(at, count, text)`: every event
-/// of one chunk at once, in the format of `tidings_core::batch`, its `count` records at address
-/// `at` of the module's memory, which the callback copies before it calls into the module; what
-/// the npm package uses), `event`
-/// (`(type, data, lastEventId)` per event; `eventType` `"*"` for all), `open`
-/// (`(status, headers, attempt)`), `error` (an `Error` with `kind`, `willRetry`, `attempt`,
-/// `delay`, HTTP details), `status` (`(status)`), `retry` (`(ms)`), `comment` (`(text)`),
-/// `close` (`()`).
+/// The full client: reconnects, policy, typed errors, metrics. Everything it reports goes to
+/// the `notify` function it was made with (see [`notify`]).
 #[wasm_bindgen(js_name = Client)]
 pub struct JsClient {
     client: Client,
@@ -310,95 +286,117 @@ pub struct JsClient {
 
 #[wasm_bindgen(js_class = Client)]
 impl JsClient {
-    /// Connects to `url` with the options object of the npm package's `connect()`.
+    /// Connects to `url` with the options of the npm package's `connect()`, as TS lays them
+    /// out: `numbers` by the indexes of [`option`], the strings as named (`headers` and
+    /// `events` as `\n`-separated lists), `lastEventIdParam` empty to turn it off and absent
+    /// for the default. `share` (share module only) is the key, empty for `share: true`.
     /// Throws (an `Error` with `kind: 'share-key-required'`) for `share: true` with request
-    /// headers or credentials: such streams need an explicit `share: { key }`.
+    /// headers or credentials: such streams need an explicit key.
+    #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(constructor)]
-    pub fn new(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
-        let options = client_options(url, &options);
-        #[cfg(feature = "share")]
-        if let Err(kind) = tidings_web::share_key(&options) {
-            let error = ClientError {
-                kind,
-                will_retry: false,
-                attempt: 0,
-                delay_ms: None,
-            };
-            return Err(error_to_js(&error));
+    pub fn new(
+        url: &str,
+        numbers: &[f64],
+        method: Option<String>,
+        body_text: Option<String>,
+        body_bytes: Option<Vec<u8>>,
+        headers: Option<String>,
+        events: Option<String>,
+        last_event_id_param: Option<String>,
+        last_event_id: Option<String>,
+        done_sentinel: Option<String>,
+        persist_key: Option<String>,
+        share: Option<String>,
+        signal: JsValue,
+        fetch: JsValue,
+        header_function: JsValue,
+        notify: Notify,
+    ) -> Result<JsClient, JsValue> {
+        use option::*;
+        let mut options = ClientOptions::new(url);
+        if flag(numbers, TRANSPORT) == Some(true) {
+            options.transport = Transport::EventSource;
         }
-        Ok(JsClient {
-            client: Client::connect(options),
-        })
-    }
-
-    /// Adds a listener; returns its id for `off`.
-    pub fn on(&self, kind: &str, event_type: Option<String>, callback: Function) -> u32 {
-        let listen = match kind {
-            "batch" => Listen::Messages,
-            "open" => Listen::Open,
-            "error" => Listen::Error,
-            "status" => Listen::Status,
-            "retry" => Listen::Retry,
-            "comment" => Listen::Comment,
-            "close" => Listen::Close,
-            "role" => Listen::Role,
-            _ => match event_type {
-                Some(t) if t != "*" => Listen::Event(t),
-                _ => Listen::AnyEvent,
-            },
+        if let Some(method) = method {
+            options.method = method;
+        }
+        options.body = match (count(numbers, BODY_KIND), body_text, body_bytes) {
+            (Some(1), Some(text), _) => Some(Body::Text(text)),
+            (Some(2), Some(text), _) => Some(Body::Json(text)),
+            (Some(3), _, Some(bytes)) => Some(Body::Bytes(bytes)),
+            _ => None,
         };
-        // Reused for every batch of this listener; emptied before the call into JS.
-        let records = RefCell::new(Vec::new());
-        let id = self.client.on(listen, move |event| {
-            let null = &JsValue::NULL;
-            // A throwing user callback must not break delivery to the others.
-            let _ = match event {
-                ClientEvent::Messages(messages) => {
-                    // Where the records are, not a `Uint32Array` of them: that was an
-                    // `ArrayBuffer` allocated per chunk (≈ 10% of the token stream's time in a
-                    // profile); JS copies them into an array it reuses.
-                    let (at, count) = {
-                        let mut records = records.borrow_mut();
-                        records.clear();
-                        // Over the batch's own text: its parts are stored in the order the
-                        // format lists them, so the text crosses as it is, decoded once.
-                        messages.encode_records(&mut records);
-                        (records.as_ptr() as u32, records.len() as u32)
-                    };
-                    let text = JsValue::from_str(messages.text());
-                    callback.call3(null, &at.into(), &count.into(), &text)
-                }
-                ClientEvent::Message(m) => callback.call3(
-                    null,
-                    &m.event_type.as_str().into(),
-                    &m.data.as_str().into(),
-                    &m.last_event_id.as_str().into(),
-                ),
-                ClientEvent::Open(info) => {
-                    let headers = Object::new();
-                    for (name, value) in &info.headers {
-                        set(&headers, name, value.as_str());
+        if let Some(list) = headers {
+            let mut lines = lines(&list);
+            options.headers = core::iter::from_fn(|| Some((lines.next()?, lines.next()?)))
+                .map(|(name, value)| (String::from(name), String::from(value)))
+                .collect();
+        }
+        if !header_function.is_undefined() {
+            options.header_callback =
+                Some(HeaderCallback::from_js(header_function.unchecked_into()));
+        }
+        options.credentials = match count(numbers, CREDENTIALS) {
+            Some(0) => Credentials::Omit,
+            Some(2) => Credentials::Include,
+            _ => Credentials::SameOrigin,
+        };
+        if !signal.is_undefined() {
+            options.signal = Some(signal.unchecked_into());
+        }
+        options.with_credentials = flag(numbers, WITH_CREDENTIALS).unwrap_or(false);
+        if let Some(events) = events {
+            options.event_types = lines(&events)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(param) = last_event_id_param {
+            options.last_event_id_param = (!param.is_empty()).then_some(param);
+        }
+        options.initial_last_event_id = last_event_id;
+        options.policy = policy_config(numbers, options.policy);
+        options.done_sentinel = done_sentinel;
+        options.pause_while_hidden = flag(numbers, PAUSE_WHILE_HIDDEN).unwrap_or(false);
+        options.reconnect_on_online = flag(numbers, RECONNECT_ON_ONLINE).unwrap_or(true);
+        if let Some(max) = count(numbers, MAX_LINE_SIZE) {
+            options.limits.max_line_len = max as usize;
+        }
+        if let Some(max) = count(numbers, MAX_EVENT_SIZE) {
+            options.limits.max_event_size = max as usize;
+        }
+        options.jitter_seed = count(numbers, JITTER_SEED);
+        options.persist_key = persist_key;
+        if !fetch.is_undefined() {
+            options.fetch_function = Some(fetch.unchecked_into());
+        }
+        // The everyday module has no sharing driver: the npm package loads the share module for
+        // every stream that asks to share, so this one never sees the option.
+        #[cfg(feature = "share")]
+        {
+            options.share = share.map(|key| match key.is_empty() {
+                true => tidings_web::Share::Auto,
+                false => tidings_web::Share::Key(key),
+            });
+            if let Err(kind) = tidings_web::share_key(&options) {
+                let error = js_sys::Error::new(
+                    &ClientError {
+                        kind: kind.clone(),
+                        will_retry: false,
+                        attempt: 0,
+                        delay_ms: None,
                     }
-                    let status = info.status.map_or(JsValue::UNDEFINED, JsValue::from);
-                    callback.call3(null, &status, &headers, &info.attempt.into())
-                }
-                ClientEvent::Error(error) => callback.call1(null, &error_to_js(error)),
-                ClientEvent::Status(status) => callback.call1(null, &status.as_str().into()),
-                ClientEvent::Retry(ms) => callback.call1(null, &(*ms as f64).into()),
-                ClientEvent::Comment(text) => callback.call1(null, &(*text).into()),
-                ClientEvent::Close => callback.call0(null),
-                ClientEvent::Role(role) => callback.call1(null, &role.as_str().into()),
-                // `ClientEvent` is non-exhaustive: a kind added later reaches JS once it has
-                // a `kind` name here.
-                _ => Ok(JsValue::UNDEFINED),
-            };
-        });
-        id.as_u32()
-    }
-
-    /// Removes a listener by id.
-    pub fn off(&self, id: u32) -> bool {
-        self.client.off(ListenerId::from_u32(id))
+                    .message(),
+                );
+                let _ = js_sys::Reflect::set(&error, &"kind".into(), &kind.name().into());
+                return Err(error.into());
+            }
+        }
+        #[cfg(not(feature = "share"))]
+        let _ = share;
+        let client = Client::connect(options);
+        listen(&client, Rc::new(notify));
+        Ok(JsClient { client })
     }
 
     /// Closes the stream and releases every browser handle.
@@ -419,13 +417,13 @@ impl JsClient {
     /// `connecting`, `open`, `reconnecting` or `closed`.
     #[wasm_bindgen(getter)]
     pub fn status(&self) -> String {
-        self.client.status().as_str().to_owned()
+        String::from(self.client.status().as_str())
     }
 
     /// `leader`, `follower` or `solo` (tab sharing).
     #[wasm_bindgen(getter)]
     pub fn role(&self) -> String {
-        self.client.role().as_str().to_owned()
+        String::from(self.client.role().as_str())
     }
 
     /// The last event ID.
@@ -434,37 +432,98 @@ impl JsClient {
         self.client.last_event_id()
     }
 
-    /// `{ messages, bytes, reconnects, connectedMs, lastEventAt }`.
-    pub fn metrics(&self) -> JsValue {
+    /// `[messages, bytes, reconnects, connectedMs, lastEventAt (NaN: none)]`.
+    pub fn metrics(&self) -> Vec<f64> {
         let m = self.client.metrics();
-        let value: JsValue = Object::new().into();
-        set(&value, "messages", m.messages as f64);
-        set(&value, "bytes", m.bytes as f64);
-        set(&value, "reconnects", m.reconnects as f64);
-        set(&value, "connectedMs", m.connected_ms as f64);
-        set(
-            &value,
-            "lastEventAt",
-            m.last_event_at_ms
-                .map_or(JsValue::NULL, |t| (t as f64).into()),
-        );
-        value
+        Vec::from([
+            m.messages as f64,
+            m.bytes as f64,
+            m.reconnects as f64,
+            m.connected_ms as f64,
+            m.last_event_at_ms.map_or(f64::NAN, |t| t as f64),
+        ])
     }
 
-    /// Live browser handles held by all clients (a debug metric for leak tests).
+    /// Live browser handles held by all clients (a debug metric for leak tests): `[eventSources,
+    /// abortControllers, readers, timers, closures, domListeners, locks, channels, total]`.
     #[wasm_bindgen(js_name = liveHandles)]
-    pub fn live_handles() -> JsValue {
+    pub fn live_handles() -> Vec<u32> {
         let h = live_handles();
-        let value: JsValue = Object::new().into();
-        set(&value, "eventSources", h.event_sources);
-        set(&value, "abortControllers", h.abort_controllers);
-        set(&value, "readers", h.readers);
-        set(&value, "timers", h.timers);
-        set(&value, "closures", h.closures);
-        set(&value, "domListeners", h.dom_listeners);
-        set(&value, "locks", h.locks);
-        set(&value, "channels", h.channels);
-        set(&value, "total", h.total());
-        value
+        Vec::from([
+            h.event_sources,
+            h.abort_controllers,
+            h.readers,
+            h.timers,
+            h.closures,
+            h.dom_listeners,
+            h.locks,
+            h.channels,
+            h.total(),
+        ])
+    }
+}
+
+/// Sends everything `client` reports to `notify`: one listener per kind, all the same code.
+fn listen(client: &Client, notify: Rc<Notify>) {
+    // Reused for every batch; emptied before the call into JS.
+    let records = Rc::new(RefCell::new(Vec::new()));
+    let report = move |event: &ClientEvent<'_>| match event {
+        ClientEvent::Messages(messages) => {
+            // Where the records are, not a `Uint32Array` of them: that was an `ArrayBuffer`
+            // allocated per chunk (≈ 10% of the token stream's time in a profile); JS copies
+            // them into an array it reuses.
+            let (at, count) = {
+                let Ok(mut records) = records.try_borrow_mut() else {
+                    return;
+                };
+                records.clear();
+                // Over the batch's own text: its parts are stored in the order the format
+                // lists them, so the text crosses as it is, decoded once.
+                messages.encode_records(&mut records);
+                (records.as_ptr() as usize as f64, records.len() as f64)
+            };
+            notify.send(notify::BATCH, at, count, Some(messages.text()));
+        }
+        ClientEvent::Open(info) => {
+            let mut headers = String::new();
+            for (name, value) in &info.headers {
+                for part in [name.as_str(), "\n", value.as_str(), "\n"] {
+                    headers.push_str(part);
+                }
+            }
+            let status = info.status.map_or(f64::NAN, f64::from);
+            notify.send(
+                notify::OPEN,
+                status,
+                f64::from(info.attempt),
+                Some(&headers),
+            );
+        }
+        ClientEvent::Error(error) => notify.error(error),
+        ClientEvent::Status(status) => {
+            notify.send(notify::STATUS, f64::NAN, f64::NAN, Some(status.as_str()))
+        }
+        ClientEvent::Retry(ms) => notify.send(notify::RETRY, *ms as f64, f64::NAN, None),
+        ClientEvent::Comment(text) => notify.send(notify::COMMENT, f64::NAN, f64::NAN, Some(text)),
+        ClientEvent::Close => notify.send(notify::CLOSE, f64::NAN, f64::NAN, None),
+        ClientEvent::Role(role) => {
+            notify.send(notify::ROLE, f64::NAN, f64::NAN, Some(role.as_str()))
+        }
+        // `ClientEvent` is non-exhaustive: a kind added later reaches JS once it has a code.
+        _ => {}
+    };
+    let report: Rc<dyn Fn(&ClientEvent<'_>)> = Rc::new(report);
+    for listen in [
+        Listen::Messages,
+        Listen::Open,
+        Listen::Error,
+        Listen::Status,
+        Listen::Retry,
+        Listen::Comment,
+        Listen::Close,
+        Listen::Role,
+    ] {
+        let report = report.clone();
+        client.on(listen, move |event| report(event));
     }
 }

@@ -7,26 +7,27 @@
 //! notifies listeners — always *after* releasing the state borrow, so a listener may call any
 //! client method (even `close`) without a re-entrancy panic.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::Cell;
 
+use crate::cell::RefCell;
+
+use crate::error::{ClientError, ErrorKind};
+use crate::eventsource::EventSourceConnection;
+use crate::fetch::{FetchConnection, FetchRequest};
+use crate::host::{Resource, report, with_host};
+pub(crate) use crate::host::{in_microtask, now_ms};
+use crate::messages::MessageBatch;
+use crate::options::{ClientOptions, Transport};
+use crate::transport::{ResponseHead, Sink, TransportUpdate};
+#[cfg(feature = "std")]
 use futures_channel::mpsc;
-use gloo_events::EventListener;
-use gloo_timers::callback::Timeout;
 use tidings_core::Frame;
 use tidings_core::policy::{
     Action, GiveUpReason, Outcome, Policy, StallDetection, Status as PolicyStatus,
     parse_retry_after,
 };
-use wasm_bindgen::JsCast;
-
-use crate::error::{ClientError, ErrorKind};
-use crate::eventsource::EventSourceConnection;
-use crate::fetch::{FetchConnection, FetchRequest};
-use crate::handles::{HandleKind, Tracked};
-use crate::messages::MessageBatch;
-use crate::options::{ClientOptions, Transport};
-use crate::transport::{ResponseHead, Sink, TransportUpdate};
 
 /// The client's connection status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,12 +226,12 @@ pub(crate) struct State {
     /// Bumped for every new connection: updates from an older one are ignored.
     pub(crate) generation: u64,
     /// The one timer, armed for the policy's next deadline.
-    timer: Option<Tracked<Timeout>>,
+    timer: Option<Resource>,
     /// The deadline `timer` is armed for: the adaptive stall limit can shrink as the stream's
     /// cadence is learned, and then the timer must fire sooner than it was armed for.
     timer_deadline: Option<u64>,
     /// online/offline, visibilitychange and abort-signal listeners; present while not closed.
-    dom_listeners: Vec<Tracked<EventListener>>,
+    dom_listeners: Option<Resource>,
     /// The status last reported to listeners.
     pub(crate) status: Status,
     /// EventSource only: the browser is reconnecting by itself (the policy still thinks open).
@@ -261,6 +262,7 @@ pub(crate) struct State {
 struct Listeners {
     next_id: u32,
     entries: Vec<(ListenerId, Listen, Callback)>,
+    #[cfg(feature = "std")]
     streams: Vec<mpsc::UnboundedSender<MessageEvent>>,
 }
 
@@ -332,30 +334,20 @@ impl Drop for Client {
             state.policy.handle_close();
             defer_drop(state.connection.take());
             defer_drop(state.timer.take());
-            defer_drop(std::mem::take(&mut state.dom_listeners));
+            defer_drop(state.dom_listeners.take());
             drop(state);
             let mut listeners = self.shared.listeners.borrow_mut();
             listeners.entries.clear();
+            #[cfg(feature = "std")]
             listeners.streams.clear();
         }
     }
 }
 
-pub(crate) fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
-
 fn random_seed() -> u64 {
-    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let hi = (crate::host::random() * 4_294_967_296.0) as u64;
+    let lo = (crate::host::random() * 4_294_967_296.0) as u64;
     (hi << 32) | lo
-}
-
-/// Runs `task` in a microtask. Every deferred step of the client goes through this one
-/// `spawn_local`: each distinct future given to `spawn_local` is its own copy of the executor's
-/// task code in the module, and a boxed closure makes them all one.
-pub(crate) fn in_microtask(task: Box<dyn FnOnce()>) {
-    wasm_bindgen_futures::spawn_local(async move { task() });
 }
 
 /// Drops `value` in a microtask: a connection, timer or listener may be replaced from inside its
@@ -405,7 +397,7 @@ impl Client {
                 generation: 0,
                 timer: None,
                 timer_deadline: None,
-                dom_listeners: Vec::new(),
+                dom_listeners: None,
                 status: Status::Connecting,
                 browser_retrying: false,
                 paused_hidden: false,
@@ -422,6 +414,7 @@ impl Client {
             listeners: RefCell::new(Listeners {
                 next_id: 1,
                 entries: Vec::new(),
+                #[cfg(feature = "std")]
                 streams: Vec::new(),
             }),
             alive: Cell::new(true),
@@ -463,6 +456,7 @@ impl Client {
     }
 
     /// A [`futures_core::Stream`] of every event from now on. It ends when the client closes.
+    #[cfg(feature = "std")]
     pub fn events(&self) -> EventStream {
         let (sender, receiver) = mpsc::unbounded();
         if self.status() != Status::Closed {
@@ -525,7 +519,7 @@ impl Client {
             state.browser_retrying = false;
             state.close_reported = false;
         }
-        if self.shared.state.borrow().dom_listeners.is_empty() {
+        if self.shared.state.borrow().dom_listeners.is_none() {
             install_dom_listeners(&self.shared);
         }
         if self.shared.share.borrow().is_none() {
@@ -562,17 +556,19 @@ impl Client {
 }
 
 /// Events of a [`Client`] as a [`futures_core::Stream`]; see [`Client::events`].
+#[cfg(feature = "std")]
 pub struct EventStream {
     receiver: mpsc::UnboundedReceiver<MessageEvent>,
 }
 
+#[cfg(feature = "std")]
 impl futures_core::Stream for EventStream {
     type Item = MessageEvent;
     fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<MessageEvent>> {
-        std::pin::Pin::new(&mut self.receiver).poll_next(cx)
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<MessageEvent>> {
+        core::pin::Pin::new(&mut self.receiver).poll_next(cx)
     }
 }
 
@@ -590,75 +586,50 @@ pub(crate) fn end_connection(state: &mut State, now: u64) {
     close_open_period(state, now);
 }
 
-/// Where `online`/`offline` fire: the window, or a worker's global scope (dedicated, shared,
-/// service). `None` elsewhere (Node, edge runtimes): those features are then simply off.
-fn online_scope() -> Option<web_sys::EventTarget> {
-    let global = js_sys::global();
-    (global.is_instance_of::<web_sys::Window>()
-        || global.is_instance_of::<web_sys::WorkerGlobalScope>())
-    .then(|| global.unchecked_into())
-}
-
-/// Listens to `online`/`offline`, `visibilitychange` (pages only: workers have no document)
-/// and the caller's abort signal.
+/// Listens (through the host) to `online`/`offline` where the global scope has them (pages and
+/// workers), `visibilitychange` (pages only) and the caller's abort signal.
 fn install_dom_listeners(shared: &Rc<Shared>) {
-    let mut listeners = Vec::new();
-    let options = shared.state.borrow().options.clone();
-    let window = web_sys::window();
-    if let (true, Some(scope)) = (options.reconnect_on_online, online_scope()) {
-        let weak = Rc::downgrade(shared);
-        listeners.push(EventListener::new(&scope, "offline", move |_| {
-            if let Some(shared) = weak.upgrade() {
+    let (online, visibility, signal) = {
+        let state = shared.state.borrow();
+        let options = &state.options;
+        (
+            options.reconnect_on_online,
+            options.pause_while_hidden && !options.policy.one_shot,
+            options.signal.clone(),
+        )
+    };
+    if !online && !visibility && signal.is_none() {
+        return;
+    }
+    let weak = Rc::downgrade(shared);
+    let watcher = Resource::new(move |what, n, _| {
+        let Some(shared) = weak.upgrade() else {
+            return 0;
+        };
+        match what {
+            report::OFFLINE => {
                 shared.state.borrow_mut().policy.handle_offline();
                 pump(&shared);
             }
-        }));
-        let weak = Rc::downgrade(shared);
-        listeners.push(EventListener::new(&scope, "online", move |_| {
-            if let Some(shared) = weak.upgrade() {
+            report::ONLINE => {
                 shared.state.borrow_mut().policy.handle_online(now_ms());
                 pump(&shared);
             }
-        }));
-    }
-    let document = window.as_ref().and_then(|w| w.document());
-    if let (true, Some(document)) = (
-        options.pause_while_hidden && !options.policy.one_shot,
-        document,
-    ) {
-        let weak = Rc::downgrade(shared);
-        listeners.push(EventListener::new(
-            &document,
-            "visibilitychange",
-            move |_| {
-                if let Some(shared) = weak.upgrade() {
-                    on_visibility_change(&shared);
-                }
-            },
-        ));
-    }
-    if let Some(signal) = &options.signal {
-        let weak = Rc::downgrade(shared);
-        let on_abort = move |_: &web_sys::Event| {
-            if let Some(shared) = weak.upgrade() {
-                abort_by_signal(&shared);
-            }
-        };
-        if signal.aborted() {
-            let weak = Rc::downgrade(shared);
-            in_microtask(Box::new(move || {
-                if let Some(shared) = weak.upgrade() {
-                    abort_by_signal(&shared);
-                }
-            }));
-        } else {
-            listeners.push(EventListener::once(signal, "abort", on_abort));
+            report::VISIBILITY => on_visibility_change(&shared, n == 1.0),
+            report::ABORT => abort_by_signal(&shared),
+            _ => {}
         }
-    }
-    shared.state.borrow_mut().dom_listeners = listeners
-        .into_iter()
-        .map(|l| Tracked::new(HandleKind::DomListener, l))
-        .collect();
+        0
+    });
+    with_host(|host| {
+        host.watch(
+            watcher.id(),
+            online,
+            visibility,
+            signal.as_ref().map(AsRef::as_ref),
+        )
+    });
+    shared.state.borrow_mut().dom_listeners = Some(watcher);
 }
 
 fn abort_by_signal(shared: &Rc<Shared>) {
@@ -679,10 +650,7 @@ fn abort_by_signal(shared: &Rc<Shared>) {
     pump(shared);
 }
 
-fn on_visibility_change(shared: &Rc<Shared>) {
-    let hidden = web_sys::window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| d.hidden());
+fn on_visibility_change(shared: &Rc<Shared>, hidden: bool) {
     {
         let mut state = shared.state.borrow_mut();
         let state = &mut *state;
@@ -795,7 +763,7 @@ pub(crate) fn pump(shared: &Rc<Shared>) {
         if status == Status::Closed {
             defer_drop(state.timer.take());
             state.timer_deadline = None;
-            defer_drop(std::mem::take(&mut state.dom_listeners));
+            defer_drop(state.dom_listeners.take());
         } else {
             arm_timer(shared, state, now);
         }
@@ -831,18 +799,13 @@ fn arm_timer(shared: &Rc<Shared>, state: &mut State, now: u64) {
     // setTimeout holds at most 2^31-1 ms; a later deadline re-arms when this one fires.
     let delay = deadline.saturating_sub(now).min(i32::MAX as u64) as u32;
     let weak = Rc::downgrade(shared);
-    let timeout = Timeout::new(delay, move || {
-        // Pump in a microtask: pumping replaces this very timer.
-        let weak = weak.clone();
-        in_microtask(Box::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                let now = now_ms();
-                shared.state.borrow_mut().policy.handle_timeout(now);
-                pump(&shared);
-            }
-        }));
-    });
-    state.timer = Some(Tracked::new(HandleKind::Timer, timeout));
+    // Pumping replaces this very timer; a host resource may be dropped inside its own report.
+    state.timer = Some(crate::host::timer(delay, move || {
+        if let Some(shared) = weak.upgrade() {
+            shared.state.borrow_mut().policy.handle_timeout(now_ms());
+            pump(&shared);
+        }
+    }));
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -863,11 +826,18 @@ fn encode_component(value: &str) -> String {
 
 fn with_query_param(url: &str, name: &str, value: &str) -> String {
     let encoded = encode_component(value);
-    let (base, fragment) = match url.find('#') {
-        Some(at) => (&url[..at], &url[at..]),
-        None => (url, ""),
+    // Bytes and `split_at_checked` rather than `find` and slicing: their panicking checks
+    // bring `core::fmt` into the npm package's module.
+    let (base, fragment) = url
+        .bytes()
+        .position(|b| b == b'#')
+        .and_then(|at| url.split_at_checked(at))
+        .unwrap_or((url, ""));
+    let separator = if base.bytes().any(|b| b == b'?') {
+        '&'
+    } else {
+        '?'
     };
-    let separator = if base.contains('?') { '&' } else { '?' };
     // Pushed, not `format!`: keeps core::fmt out of the wasm.
     let mut out =
         String::with_capacity(base.len() + name.len() + encoded.len() + fragment.len() + 2);
@@ -973,7 +943,7 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
             }
             TransportUpdate::Opened => {
                 needs_pump = true;
-                let was_retrying = std::mem::take(&mut state.browser_retrying);
+                let was_retrying = core::mem::take(&mut state.browser_retrying);
                 let outcome =
                     state
                         .policy
@@ -1086,7 +1056,7 @@ fn on_update(shared: &Rc<Shared>, update: TransportUpdate<'_>) {
     // The chunk ended, or something needs the policy (which may close the client): what
     // waited is delivered first, in stream order.
     shared.in_chunk.set(false);
-    let mut all = std::mem::take(&mut *shared.pending.borrow_mut());
+    let mut all = core::mem::take(&mut *shared.pending.borrow_mut());
     all.append(&mut notes);
     if !all.is_empty() {
         deliver(shared, all);
@@ -1246,6 +1216,7 @@ pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
             continue;
         }
         crate::share::on_local_messages(shared, &messages);
+        #[cfg(feature = "std")]
         shared.listeners.borrow_mut().streams.retain(|s| {
             messages
                 .iter()
@@ -1297,6 +1268,7 @@ fn deliver_one(shared: &Rc<Shared>, note: Note) {
     crate::share::on_local_note(shared, &note);
     if let Note::Close = note {
         // Streams end when the client closes.
+        #[cfg(feature = "std")]
         shared.listeners.borrow_mut().streams.clear();
     }
     let event = match &note {

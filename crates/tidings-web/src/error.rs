@@ -1,6 +1,7 @@
 //! Typed errors reported by the client.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use tidings_core::ParseError;
 use tidings_core::policy::GiveUpReason;
@@ -262,11 +263,12 @@ impl fmt::Display for ClientError {
     }
 }
 
-impl std::error::Error for ClientError {}
+impl core::error::Error for ClientError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     fn error(kind: ErrorKind, will_retry: bool, delay_ms: Option<u64>) -> ClientError {
         ClientError {

@@ -1,18 +1,19 @@
 //! Counting of live browser handles, so tests can prove that nothing leaks.
 //!
-//! Every browser object tidings creates (EventSource, AbortController, stream reader, timer,
-//! wasm-bindgen closure, DOM event listener) is wrapped in a [`Tracked`] guard that counts it up
-//! when created and down when dropped. [`live_handles`] reads the counters.
+//! The JS host (`crate::host`) counts what it holds for the client: EventSources,
+//! AbortControllers, readers, timers and DOM listeners. Objects that Rust holds itself (tab
+//! sharing's channel, lock requests, their closures and page-lifecycle listeners) are wrapped
+//! in a [`Tracked`] guard that counts up when created and down when dropped. [`live_handles`]
+//! adds the two.
 
-use std::cell::Cell;
+use core::cell::Cell;
 
-/// The kinds of browser handle tidings owns.
+use crate::host::{self, with_host};
+
+/// The kinds of browser handle Rust holds itself (the rest are counted by the host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "share"), allow(dead_code))]
 pub(crate) enum HandleKind {
-    EventSource,
-    AbortController,
-    Reader,
-    Timer,
     Closure,
     DomListener,
     /// A Web Lock held or requested (tab sharing).
@@ -21,30 +22,34 @@ pub(crate) enum HandleKind {
     Channel,
 }
 
-thread_local! {
-    // wasm is single-threaded; a thread_local keeps this `Sync`-free and allocation-free.
-    static COUNTS: Cell<[u32; 8]> = const { Cell::new([0; 8]) };
-}
+/// The counters of [`HandleKind`]s. wasm32 runs on one thread; see `host::Global` for why a
+/// plain static is enough.
+struct Counts(Cell<[u32; 4]>);
+
+// SAFETY: one thread on wasm32; natively nothing creates a `Tracked` (no browser objects).
+unsafe impl Sync for Counts {}
+
+static COUNTS: Counts = Counts(Cell::new([0; 4]));
 
 fn bump(kind: HandleKind, up: bool) {
-    COUNTS.with(|counts| {
-        let mut c = counts.get();
-        let slot = &mut c[kind as usize];
-        *slot = if up {
-            slot.saturating_add(1)
-        } else {
-            slot.saturating_sub(1)
-        };
-        counts.set(c);
-    });
+    let mut c = COUNTS.0.get();
+    let slot = &mut c[kind as usize];
+    *slot = if up {
+        slot.saturating_add(1)
+    } else {
+        slot.saturating_sub(1)
+    };
+    COUNTS.0.set(c);
 }
 
 /// A counted handle: counts up on creation, down on drop, and derefs to the wrapped value.
+#[cfg_attr(not(feature = "share"), allow(dead_code))]
 pub(crate) struct Tracked<T> {
     value: T,
     kind: HandleKind,
 }
 
+#[cfg_attr(not(feature = "share"), allow(dead_code))]
 impl<T> Tracked<T> {
     pub(crate) fn new(kind: HandleKind, value: T) -> Self {
         bump(kind, true);
@@ -52,7 +57,7 @@ impl<T> Tracked<T> {
     }
 }
 
-impl<T> std::ops::Deref for Tracked<T> {
+impl<T> core::ops::Deref for Tracked<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.value
@@ -112,14 +117,15 @@ impl LiveHandles {
 
 /// Reads the live-handle counters. See [`LiveHandles`].
 pub fn live_handles() -> LiveHandles {
-    let c = COUNTS.with(Cell::get);
+    let c = COUNTS.0.get();
+    let held = |kind| with_host(|host| host.live(kind)).unwrap_or(0);
     LiveHandles {
-        event_sources: c[HandleKind::EventSource as usize],
-        abort_controllers: c[HandleKind::AbortController as usize],
-        readers: c[HandleKind::Reader as usize],
-        timers: c[HandleKind::Timer as usize],
+        event_sources: held(host::live::EVENT_SOURCES),
+        abort_controllers: held(host::live::ABORT_CONTROLLERS),
+        readers: held(host::live::READERS),
+        timers: held(host::live::TIMERS),
         closures: c[HandleKind::Closure as usize],
-        dom_listeners: c[HandleKind::DomListener as usize],
+        dom_listeners: held(host::live::DOM_LISTENERS) + c[HandleKind::DomListener as usize],
         locks: c[HandleKind::Lock as usize],
         channels: c[HandleKind::Channel as usize],
     }

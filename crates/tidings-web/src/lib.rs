@@ -33,25 +33,57 @@
 //!     }
 //! });
 //! ```
+//! ## Cargo features
+//!
+//! - `std` (default): [`Client::events`] (a `Stream`), [`HeaderCallback::new`] (an async Rust
+//!   function, driven by wasm-bindgen-futures) and `std::error::Error` for [`ClientError`].
+//!   Without it the crate is `no_std` + `alloc`, which lets the npm package's module leave
+//!   std's panic machinery and the futures executor out.
+//! - `share` (default, implies `std`): tab sharing's browser driver ([`ClientOptions::share`]).
+//!
+//! Every browser call goes through a small JS module of this crate (`js/host.js`, bundled by
+//! wasm-bindgen as a snippet): fetch and its reader, EventSource, timers, DOM listeners,
+//! sessionStorage. Rust decides; the host only makes the calls and reports back.
+#![no_std]
 #![deny(missing_docs)]
 
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod cell;
 mod client;
 mod error;
 mod eventsource;
 mod fetch;
 mod handles;
+mod host;
 mod messages;
 mod options;
 mod persist;
 mod share;
 mod transport;
 
+/// What std's prelude would bring into scope (the crate is `no_std`, see above).
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec;
+    pub(crate) use alloc::vec::Vec;
+}
+
+#[cfg(feature = "std")]
+pub use client::EventStream;
 pub use client::{
-    Client, ClientEvent, EventStream, Listen, ListenerId, MessageEvent, Metrics, OpenInfo, Status,
+    Client, ClientEvent, Listen, ListenerId, MessageEvent, Metrics, OpenInfo, Status,
 };
 pub use error::{ClientError, ErrorKind};
 pub use handles::{LiveHandles, live_handles};
 pub use messages::{Iter as MessageBatchIter, MessageBatch, MessagePart, Parts as MessageParts};
-pub use options::{Body, ClientOptions, Credentials, HeaderCallback, HeadersFuture, Transport};
+pub use options::{
+    AbortSignal, Body, ClientOptions, Credentials, HeaderCallback, HeadersFuture, JsFunction,
+    Transport,
+};
 pub use persist::clear_persisted_last_event_id;
 pub use share::{Role, Share, share_key};

@@ -5,6 +5,7 @@
 //! A batch copies each event's data once into a shared buffer, and an event type or last
 //! event ID equal to the previous event's (the usual case) is not copied at all.
 
+use crate::prelude::*;
 use tidings_core::Event;
 
 /// Byte ranges into [`MessageBatch::text`]: type, data, last event ID.

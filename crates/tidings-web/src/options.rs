@@ -1,8 +1,10 @@
 //! Client options: what to connect to, how, and how to behave when things go wrong.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
+use crate::prelude::*;
+#[cfg(feature = "std")]
+use alloc::rc::Rc;
+use core::future::Future;
+use core::pin::Pin;
 
 use tidings_core::Limits;
 use tidings_core::policy::Config as PolicyConfig;
@@ -51,12 +53,43 @@ pub enum Credentials {
     Include,
 }
 
+/// A JS function (`js_sys::Function`). Without the `std` feature, which links js-sys, a plain
+/// `JsValue` that the caller vouches is a function.
+#[cfg(feature = "std")]
+pub type JsFunction = js_sys::Function;
+/// A JS function (`js_sys::Function`). Without the `std` feature, which links js-sys, a plain
+/// `JsValue` that the caller vouches is a function.
+#[cfg(not(feature = "std"))]
+pub type JsFunction = wasm_bindgen::JsValue;
+
+/// An [`AbortSignal`](https://developer.mozilla.org/docs/Web/API/AbortSignal)
+/// (`web_sys::AbortSignal`). Without the `std` feature, which links web-sys, a plain `JsValue`
+/// that the caller vouches is one.
+#[cfg(feature = "std")]
+pub type AbortSignal = web_sys::AbortSignal;
+/// An [`AbortSignal`](https://developer.mozilla.org/docs/Web/API/AbortSignal)
+/// (`web_sys::AbortSignal`). Without the `std` feature, which links web-sys, a plain `JsValue`
+/// that the caller vouches is one.
+#[cfg(not(feature = "std"))]
+pub type AbortSignal = wasm_bindgen::JsValue;
+
 /// The future a [`HeaderCallback`] returns: header pairs, or a message saying why not.
 pub type HeadersFuture = Pin<Box<dyn Future<Output = Result<Vec<(String, String)>, String>>>>;
 
 /// Produces headers before every connection attempt, e.g. a freshly refreshed bearer token.
 #[derive(Clone)]
-pub struct HeaderCallback(pub(crate) Rc<dyn Fn() -> HeadersFuture>);
+pub struct HeaderCallback(pub(crate) HeaderSource);
+
+/// What a [`HeaderCallback`] calls.
+#[derive(Clone)]
+pub(crate) enum HeaderSource {
+    /// A Rust async function (driven by wasm-bindgen-futures' executor).
+    #[cfg(feature = "std")]
+    Future(Rc<dyn Fn() -> HeadersFuture>),
+    /// A JS function returning headers or a promise of them (the npm package's `headers`
+    /// function); the JS host calls and awaits it, so no executor is needed.
+    Js(JsFunction),
+}
 
 impl HeaderCallback {
     /// Wraps an async function that returns header pairs.
@@ -67,17 +100,33 @@ impl HeaderCallback {
     ///     Ok(vec![("Authorization".to_owned(), "Bearer t0k3n".to_owned())])
     /// });
     /// ```
+    #[cfg(feature = "std")]
     pub fn new<F, Fut>(f: F) -> Self
     where
         F: Fn() -> Fut + 'static,
         Fut: Future<Output = Result<Vec<(String, String)>, String>> + 'static,
     {
-        HeaderCallback(Rc::new(move || Box::pin(f()) as HeadersFuture))
+        HeaderCallback(HeaderSource::Future(Rc::new(move || {
+            Box::pin(f()) as HeadersFuture
+        })))
+    }
+
+    /// Wraps a JS function that returns headers (a plain object, a `Headers`, or an array of
+    /// pairs) or a promise of them. It is called before every attempt, never while the client
+    /// is busy; a throw or a rejection fails that attempt with a `network` error.
+    ///
+    /// ```no_run
+    /// use tidings_web::HeaderCallback;
+    /// let function = js_sys::Function::new_no_args("return { Authorization: 'Bearer t0k3n' }");
+    /// let headers = HeaderCallback::from_js(function);
+    /// ```
+    pub fn from_js(function: JsFunction) -> Self {
+        HeaderCallback(HeaderSource::Js(function))
     }
 }
 
-impl std::fmt::Debug for HeaderCallback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for HeaderCallback {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("HeaderCallback(..)")
     }
 }
@@ -114,7 +163,7 @@ pub struct ClientOptions {
     /// Fetch credentials mode. Default [`Credentials::SameOrigin`].
     pub credentials: Credentials,
     /// An external signal: when it aborts, the client closes with an `aborted` error.
-    pub signal: Option<web_sys::AbortSignal>,
+    pub signal: Option<AbortSignal>,
     /// `withCredentials` of the EventSource transport. Default `false`.
     pub with_credentials: bool,
     /// Named event types the EventSource transport listens for (it cannot see types it was not
@@ -149,7 +198,7 @@ pub struct ClientOptions {
     /// The function the fetch transport calls instead of the global `fetch`, with one
     /// `Request`; it returns a `Response` or a promise of one (a mock, an instrumented fetch,
     /// a runtime's own, e.g. a Cloudflare service binding's). Default: the global `fetch`.
-    pub fetch_function: Option<js_sys::Function>,
+    pub fetch_function: Option<JsFunction>,
     /// Share one connection among every tab of the origin that uses the same key (see
     /// [`Share`](crate::Share)). Default none: every client has its own connection.
     pub share: Option<crate::Share>,
@@ -213,7 +262,7 @@ impl ClientOptions {
         self
     }
     /// Sets [`ClientOptions::signal`].
-    pub fn signal(mut self, signal: web_sys::AbortSignal) -> Self {
+    pub fn signal(mut self, signal: AbortSignal) -> Self {
         self.signal = Some(signal);
         self
     }
@@ -338,7 +387,7 @@ impl ClientOptions {
     /// let traced_fetch = js_sys::Function::new_with_args("request", "return fetch(request)");
     /// let options = ClientOptions::new("/sse/ticks").fetch_function(traced_fetch);
     /// ```
-    pub fn fetch_function(mut self, fetch: js_sys::Function) -> Self {
+    pub fn fetch_function(mut self, fetch: JsFunction) -> Self {
         self.fetch_function = Some(fetch);
         self
     }

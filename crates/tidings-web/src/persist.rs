@@ -5,6 +5,9 @@
 //! Every access tolerates a missing `window` (workers, server-side rendering) and a storage
 //! that throws (privacy modes, quota): the stream then simply starts without a stored ID.
 
+use crate::host::with_host;
+use crate::prelude::*;
+
 /// Prefix of the storage keys; the npm package's `clearLastEventId` builds the same key.
 const PREFIX: &str = "tidings:last-event-id:";
 
@@ -18,28 +21,22 @@ fn storage_key(url: &str, key: &str) -> String {
     storage_key
 }
 
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
-}
+/// The host's storage operations (`storage` in `js/host.js`).
+const GET: u32 = 0;
+const SET: u32 = 1;
+const REMOVE: u32 = 2;
 
 /// The stored ID for `url` and `key`, if any.
 pub(crate) fn load(url: &str, key: &str) -> Option<String> {
-    session_storage()?
-        .get_item(&storage_key(url, key))
-        .ok()?
+    with_host(|host| host.storage(GET, &storage_key(url, key), ""))
+        .flatten()
         .filter(|id| !id.is_empty())
 }
 
 /// Stores `id` (an empty ID removes the entry: there is nothing to resume from).
 pub(crate) fn save(url: &str, key: &str, id: &str) {
-    if let Some(storage) = session_storage() {
-        let storage_key = storage_key(url, key);
-        let _ = if id.is_empty() {
-            storage.remove_item(&storage_key)
-        } else {
-            storage.set_item(&storage_key, id)
-        };
-    }
+    let op = if id.is_empty() { REMOVE } else { SET };
+    with_host(|host| host.storage(op, &storage_key(url, key), id));
 }
 
 /// Forgets the last event ID stored for `url` and `key` by a client with
@@ -51,7 +48,5 @@ pub(crate) fn save(url: &str, key: &str, id: &str) {
 /// tidings_web::clear_persisted_last_event_id("https://example.com/sse/feed", "");
 /// ```
 pub fn clear_persisted_last_event_id(url: &str, key: &str) {
-    if let Some(storage) = session_storage() {
-        let _ = storage.remove_item(&storage_key(url, key));
-    }
+    with_host(|host| host.storage(REMOVE, &storage_key(url, key), ""));
 }

@@ -1,6 +1,7 @@
 //! What a transport (fetch or EventSource) reports to the client.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use tidings_core::Frame;
 
@@ -69,13 +70,4 @@ pub(crate) fn header_byte_string(value: &str) -> String {
         return value.to_owned();
     }
     value.bytes().map(char::from).collect()
-}
-
-/// The message of a JS exception: `Error.message`, or the thrown value when it is a string.
-pub(crate) fn js_error_message(value: &wasm_bindgen::JsValue) -> Option<String> {
-    use wasm_bindgen::JsCast;
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
 }

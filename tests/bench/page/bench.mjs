@@ -208,7 +208,10 @@ async function wasmMemoryBytes() {
   // exports without instantiating again.
   const glue = await import('/pkg/wasm/tidings_wasm.js');
   const exports = await glue.default();
-  return { wasmMemory: memoryOf(exports).buffer.byteLength, liveHandles: glue.Client.liveHandles() };
+  // The module's counters, by name (it returns them as numbers, in this order).
+  const names = ['eventSources', 'abortControllers', 'readers', 'timers', 'closures', 'domListeners', 'locks', 'channels', 'total'];
+  const liveHandles = Object.fromEntries(Array.from(glue.Client.liveHandles(), (n, i) => [names[i], n]));
+  return { wasmMemory: memoryOf(exports).buffer.byteLength, liveHandles };
 }
 
 /**

@@ -16,13 +16,17 @@
 /// assert!(!is_event_stream(""));
 /// ```
 pub fn is_event_stream(content_type: &str) -> bool {
-    let essence = match content_type.split_once(';') {
-        Some((essence, _params)) => essence,
-        None => content_type,
+    // Over bytes with slice patterns, not `split_once` and `trim_matches`: std's string
+    // searching keeps panicking slice checks (never taken here) whose messages bring
+    // `core::fmt` into a wasm module.
+    let bytes = content_type.as_bytes();
+    let essence = match bytes.iter().position(|&b| b == b';') {
+        Some(end) => bytes
+            .split_at_checked(end)
+            .map_or(bytes, |(essence, _params)| essence),
+        None => bytes,
     };
-    essence
-        .trim_matches(is_http_whitespace)
-        .eq_ignore_ascii_case("text/event-stream")
+    trim_http_whitespace(essence).eq_ignore_ascii_case(b"text/event-stream")
 }
 
 /// Parses a [`Retry-After`](https://developer.mozilla.org/docs/Web/HTTP/Headers/Retry-After)
@@ -58,7 +62,7 @@ pub fn parse_retry_after(value: &str, now_epoch_ms: u64) -> Option<u64> {
 /// assert_eq!(parse_delay_seconds("1.5"), None);
 /// ```
 pub fn parse_delay_seconds(value: &str) -> Option<u64> {
-    let digits = value.trim_matches(is_http_whitespace).as_bytes();
+    let digits = trim_http_whitespace(value.as_bytes());
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -84,7 +88,7 @@ pub fn parse_delay_seconds(value: &str) -> Option<u64> {
 /// assert_eq!(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"), None);
 /// ```
 pub fn parse_http_date(value: &str) -> Option<u64> {
-    let s = value.trim_matches(is_http_whitespace).as_bytes();
+    let s = trim_http_whitespace(value.as_bytes());
     let mut c = Cursor { s, pos: 0 };
     let weekday = c.take_while(|b| b.is_ascii_alphabetic());
     let short_weekday = WEEKDAYS
@@ -140,8 +144,17 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
 }
 
 /// HTTP's optional whitespace (`OWS`): space and horizontal tab.
-fn is_http_whitespace(c: char) -> bool {
-    c == ' ' || c == '\t'
+/// `bytes` without leading and trailing spaces and tabs. Slice patterns rather than
+/// `str::trim_matches`, whose char searching keeps panicking slice checks (never taken) that
+/// bring `core::fmt` into a wasm module.
+fn trim_http_whitespace(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
 }
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];

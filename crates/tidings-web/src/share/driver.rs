@@ -3,10 +3,10 @@
 //! [`tidings_core::share::Tab`]; the types every build has ([`Share`], [`Role`],
 //! [`share_key`]) are in the parent module.
 
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
-use gloo_timers::callback::Timeout;
 use tidings_core::share::{Command, Delivery, Role as CoreRole, ShareConfig, Tab};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -40,7 +40,7 @@ pub(crate) struct Coordinator {
     lock: Option<LockRequest>,
     /// pagehide/pageshow/freeze/resume.
     _lifecycle: Vec<Tracked<EventListener>>,
-    timer: Option<Tracked<Timeout>>,
+    timer: Option<crate::host::Resource>,
     /// The page is hidden for good or frozen: out of the election until it comes back.
     away: bool,
 }
@@ -282,19 +282,15 @@ fn arm_timer(shared: &Rc<Shared>, co: &mut Coordinator) {
     };
     let delay = deadline.saturating_sub(now_ms()).min(i32::MAX as u64) as u32;
     let weak = Rc::downgrade(shared);
-    let timeout = Timeout::new(delay, move || {
-        let weak = weak.clone();
-        // In a microtask: driving replaces this very timer.
-        crate::client::in_microtask(Box::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                if let Some(co) = shared.share.borrow_mut().as_mut() {
-                    co.tab.handle_timeout(now_ms());
-                }
-                drive(&shared);
+    // Driving replaces this very timer; a host resource may be dropped inside its own report.
+    co.timer = Some(crate::host::timer(delay, move || {
+        if let Some(shared) = weak.upgrade() {
+            if let Some(co) = shared.share.borrow_mut().as_mut() {
+                co.tab.handle_timeout(now_ms());
             }
-        }));
-    });
-    co.timer = Some(Tracked::new(HandleKind::Timer, timeout));
+            drive(&shared);
+        }
+    }));
 }
 
 fn run_command(shared: &Rc<Shared>, command: Command) {

@@ -8,8 +8,9 @@
 //! ([`LockRequest`] drop): the browser releases the lock when that promise settles, when the
 //! request's `signal` aborts while still queued, or when the page goes away.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::cell::RefCell;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::JsCast;
@@ -61,7 +62,7 @@ pub(crate) struct LockRequest {
     /// `resolve` of the promise that holds the lock, once granted.
     release: Rc<RefCell<Option<Function>>>,
     /// Set when we let go, so a rejection afterwards is not mistaken for a steal.
-    dropped: Rc<std::cell::Cell<bool>>,
+    dropped: Rc<core::cell::Cell<bool>>,
 }
 
 impl LockRequest {
@@ -77,8 +78,8 @@ impl LockRequest {
         let locks = lock_manager()?;
         let abort = web_sys::AbortController::new().ok()?;
         let release: Rc<RefCell<Option<Function>>> = Rc::default();
-        let dropped: Rc<std::cell::Cell<bool>> = Rc::default();
-        let granted_flag: Rc<std::cell::Cell<bool>> = Rc::default();
+        let dropped: Rc<core::cell::Cell<bool>> = Rc::default();
+        let granted_flag: Rc<core::cell::Cell<bool>> = Rc::default();
         let was_granted = granted_flag.clone();
         let closures: Rc<RefCell<Option<Closures>>> = Rc::default();
         let mut on_granted = Some(on_granted);

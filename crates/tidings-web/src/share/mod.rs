@@ -16,6 +16,7 @@
 //! `deliver`. Without the `share` feature those four do nothing, and a client that asks for
 //! [`ClientOptions::share`] runs [`Role::Solo`], with its own connection.
 
+use crate::prelude::*;
 // The driver and its parts are compiled only with the `share` feature (on by default): the npm
 // package builds its everyday client module without them and loads a second module, with
 // them, only for `share` streams (measured: about a quarter of the client module).
@@ -137,20 +138,13 @@ fn absolute_url(url: &str) -> String {
         // No page to resolve against (native builds, doc tests).
         return url.to_owned();
     }
-    let base = js_sys::Reflect::get(&js_sys::global(), &"location".into())
-        .ok()
-        .and_then(|location| js_sys::Reflect::get(&location, &"href".into()).ok())
-        .and_then(|href| href.as_string());
-    match base.and_then(|base| web_sys::Url::new_with_base(url, &base).ok()) {
-        Some(resolved) => resolved.href(),
-        None => url.to_owned(),
-    }
+    crate::host::with_host(|host| host.absolute(url)).unwrap_or_else(|| url.to_owned())
 }
 
 /// The seam without the driver (feature `share` off): every client is solo.
 #[cfg(not(feature = "share"))]
 mod without_driver {
-    use std::rc::Rc;
+    use alloc::rc::Rc;
 
     use crate::client::{Note, Shared};
     use crate::messages::MessageBatch;

@@ -5,6 +5,7 @@
 //! Anything malformed (another version, another library on the same channel name) decodes to
 //! `None` and is ignored.
 
+use crate::prelude::*;
 use js_sys::Array;
 use tidings_core::share::{Epoch, SharedEvent, Wire};
 use wasm_bindgen::JsValue;

@@ -1,0 +1,376 @@
+// The browser side of tidings-web's client: the raw calls to fetch, the body reader,
+// EventSource, timers, DOM listeners and sessionStorage, behind one small object. Rust decides
+// everything (when to connect, what to send, whether to read on, when to give up); this file
+// only makes the calls and reports what happened, through one `dispatch` function.
+//
+// Why a hand-written host instead of web-sys and futures: every web-sys method is an import
+// with a glue function of its own, and every `async` step a copy of the futures executor's
+// code. A handful of imports and one callback keep the client module and its glue a fraction
+// of their size (tests/bench/findings.md, "Lean client").
+//
+// Protocol. Rust names each resource it asks for with a number (`id`), and every report about
+// it arrives as `dispatch(id, what, n, text)`; `release(id)` frees the resource, after which
+// nothing more is reported about it. The `what` codes are `host::Report` in
+// `src/host.rs`; keep the two lists in step.
+
+const HEAD = 1; // n: status, text: status text, then `name\nvalue\n` per response header
+const CHUNK = 2; // n: byte length; returns the address in wasm memory to copy the bytes to
+const FED = 3; // n: byte length (the bytes are in place); returns 1 to read on, 0 to stop
+const END = 4; // the body ended
+const FAIL = 5; // text: what failed (the resource is dead)
+const TIMER = 6; // the timer fired
+const ONLINE = 7;
+const OFFLINE = 8;
+const VISIBILITY = 9; // n: 1 when the document is hidden
+const ABORT = 10; // the caller's AbortSignal fired
+const ES_OPEN = 11;
+const ES_ERROR = 12; // n: 1 while the browser reconnects by itself (CONNECTING), 0 when it gave up
+const ES_MESSAGE = 13; // n: index of the event type, text: `lastEventId\ndata`
+const HEADERS = 14; // text: `name\nvalue\n` per header the caller's function produced
+const MICROTASK = 15; // id 0: run the queued microtasks
+
+// Indexes of the live-handle counters (`LiveHandles` in `src/handles.rs`).
+const EVENT_SOURCES = 0;
+const ABORT_CONTROLLERS = 1;
+const READERS = 2;
+const TIMERS = 3;
+const DOM_LISTENERS = 4;
+
+function message(error, fallback) {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : fallback;
+}
+
+/** `name\nvalue\n` per pair of an iterable of pairs (a `Headers`, or an array of pairs). */
+function joinPairs(pairs) {
+  let text = '';
+  for (const [name, value] of pairs) {
+    if (typeof name === 'string' && typeof value === 'string') text += name + '\n' + value + '\n';
+  }
+  return text;
+}
+
+/**
+ * The host for one wasm module: `dispatch` is the module's one callback, `memory` its memory
+ * (chunks are copied into it at the address Rust gives).
+ */
+export function createHost(dispatch, memory) {
+  // id -> what `release` must do for that resource.
+  const slots = new Map();
+  // The fetches by id, for `read` (what releases them is in `slots`).
+  const fetches = new Map();
+  const counts = [0, 0, 0, 0, 0];
+  let microtaskQueued = false;
+
+  const count = (kind, by) => {
+    counts[kind] += by;
+  };
+  const report = (id, what, n, text) => {
+    // Nothing is reported about a released resource.
+    return slots.has(id) ? dispatch(id, what, n, text) : 0;
+  };
+  // Registers `id`; `cleanup` runs once, on release.
+  const hold = (id, cleanup) => {
+    slots.set(id, cleanup);
+  };
+
+  function release(id) {
+    const cleanup = slots.get(id);
+    if (cleanup) {
+      slots.delete(id);
+      cleanup();
+    }
+  }
+
+  function microtask() {
+    if (microtaskQueued) return;
+    microtaskQueued = true;
+    queueMicrotask(() => {
+      microtaskQueued = false;
+      dispatch(0, MICROTASK, 0, undefined);
+    });
+  }
+
+  function timer(id, ms) {
+    count(TIMERS, 1);
+    const handle = setTimeout(() => {
+      if (!slots.has(id)) return;
+      // A fired timer is no longer pending: it counts as released, and `release` clears nothing.
+      slots.set(id, () => {});
+      count(TIMERS, -1);
+      dispatch(id, TIMER, 0, undefined);
+    }, ms);
+    hold(id, () => {
+      clearTimeout(handle);
+      count(TIMERS, -1);
+    });
+  }
+
+  /** DOM listeners of one client: online/offline, visibility, the caller's abort signal. */
+  function watch(id, online, visibility, signal) {
+    const removers = [];
+    const listen = (target, name, what, n) => {
+      const listener = () => report(id, what, typeof n === 'function' ? n() : n, undefined);
+      target.addEventListener(name, listener);
+      count(DOM_LISTENERS, 1);
+      removers.push(() => {
+        target.removeEventListener(name, listener);
+        count(DOM_LISTENERS, -1);
+      });
+    };
+    const g = globalThis;
+    // online/offline fire on a window or a worker's global scope; not in Node or edge runtimes.
+    const scope =
+      (typeof g.Window === 'function' && g instanceof g.Window) ||
+      (typeof g.WorkerGlobalScope === 'function' && g instanceof g.WorkerGlobalScope);
+    if (online && scope) {
+      listen(g, 'offline', OFFLINE, 0);
+      listen(g, 'online', ONLINE, 0);
+    }
+    const document = typeof g.Window === 'function' && g instanceof g.Window ? g.document : undefined;
+    if (visibility && document) {
+      listen(document, 'visibilitychange', VISIBILITY, () => (document.hidden ? 1 : 0));
+    }
+    if (signal) {
+      if (signal.aborted) queueMicrotask(() => report(id, ABORT, 0, undefined));
+      else listen(signal, 'abort', ABORT, 0);
+    }
+    hold(id, () => {
+      for (const remove of removers) remove();
+    });
+  }
+
+  /** Calls the caller's header function; reports its headers (HEADERS) or why not (FAIL). */
+  function headers(id, produce) {
+    hold(id, () => {});
+    // Called from a microtask, never inside the Rust call that asked for it: the caller's
+    // function may use the client.
+    Promise.resolve()
+      .then(produce)
+      .then(
+      (value) => {
+        let pairs = value ?? [];
+        if (!(typeof Headers === 'function' && pairs instanceof Headers) && !Array.isArray(pairs)) {
+          pairs = Object.entries(pairs);
+        }
+        report(id, HEADERS, 0, joinPairs(pairs));
+      },
+      (error) => report(id, FAIL, 0, 'header callback failed: ' + message(error, 'error')),
+    );
+  }
+
+  /**
+   * Starts a fetch. `headerList` is `name\nvalue\n` per header (Rust checked the values);
+   * `bodyKind` 0: none, 1: `bodyText`, 2: `bodyBytes`; `credentials` 0: omit, 1: same-origin
+   * (left unset: some runtimes reject the field), 2: include. Reports HEAD or FAIL.
+   */
+  function fetchStart(id, url, method, headerList, bodyKind, bodyText, bodyBytes, credentials, fetchFunction) {
+    let controller;
+    try {
+      controller = new AbortController();
+    } catch {
+      controller = undefined;
+    }
+    if (controller) count(ABORT_CONTROLLERS, 1);
+    const state = { controller, reader: undefined, response: undefined };
+    hold(id, () => {
+      fetches.delete(id);
+      if (controller) {
+        count(ABORT_CONTROLLERS, -1);
+        controller.abort();
+      }
+      if (state.reader) {
+        count(READERS, -1);
+        // Awaited by nobody: a cancel that rejects (the body already errored) must not reach
+        // the console as an unhandled rejection.
+        state.reader.cancel().catch(() => {});
+        state.reader = undefined;
+      }
+    });
+    fetches.set(id, state);
+    let request;
+    try {
+      const requestHeaders = new Headers();
+      const parts = headerList.split('\n');
+      for (let i = 0; i + 1 < parts.length; i += 2) requestHeaders.set(parts[i], parts[i + 1]);
+      const init = { method, headers: requestHeaders, cache: 'no-store' };
+      if (controller) init.signal = controller.signal;
+      if (credentials === 0) init.credentials = 'omit';
+      else if (credentials === 2) init.credentials = 'include';
+      if (bodyKind === 1) init.body = bodyText;
+      else if (bodyKind === 2) init.body = bodyBytes.slice();
+      try {
+        request = new Request(url, init);
+      } catch {
+        // Runtimes without cache modes (older Cloudflare workerd) throw on the `cache` field;
+        // they have no HTTP cache to skip either.
+        delete init.cache;
+        request = new Request(url, init);
+      }
+    } catch (error) {
+      queueMicrotask(() => report(id, FAIL, 0, message(error, 'fetch failed')));
+      return;
+    }
+    // From a microtask, as above: a custom fetch function may use the client.
+    Promise.resolve()
+      .then(() => (fetchFunction ? fetchFunction(request) : fetch(request)))
+      .then(
+      (response) => {
+        if (!slots.has(id)) return;
+        // A custom fetch may return anything; only something shaped like a Response is read.
+        if (typeof response?.status !== 'number') {
+          report(id, FAIL, 0, 'the fetch function did not return a Response');
+          return;
+        }
+        state.response = response;
+        let head = typeof response.statusText === 'string' ? response.statusText : '';
+        head += '\n';
+        if (response.headers) head += joinPairs(response.headers);
+        report(id, HEAD, response.status, head);
+      },
+      (error) => report(id, FAIL, 0, message(error, 'fetch failed')),
+    );
+  }
+
+  const forget = (id) => fetches.delete(id);
+
+  /**
+   * Reads the body of fetch `id` chunk by chunk: CHUNK asks where to copy each chunk, FED hands
+   * it over and answers whether to go on; END or FAIL at the end. Rust stops it by answering
+   * 0 or by releasing the fetch.
+   */
+  async function read(id) {
+    const state = fetches.get(id);
+    const body = state?.response?.body;
+    if (!body) {
+      forget(id);
+      queueMicrotask(() => report(id, END, 0, undefined));
+      return;
+    }
+    let reader;
+    try {
+      reader = body.getReader();
+    } catch (error) {
+      forget(id);
+      queueMicrotask(() => report(id, FAIL, 0, message(error, 'body unreadable')));
+      return;
+    }
+    state.reader = reader;
+    count(READERS, 1);
+    const stop = () => {
+      if (state.reader) {
+        state.reader = undefined;
+        count(READERS, -1);
+        reader.cancel().catch(() => {});
+      }
+      forget(id);
+    };
+    for (;;) {
+      let result;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (state.reader) {
+          state.reader = undefined;
+          count(READERS, -1);
+        }
+        forget(id);
+        report(id, FAIL, 0, message(error, 'network error'));
+        return;
+      }
+      if (!slots.has(id) || !state.reader) return;
+      if (result.done) {
+        state.reader = undefined;
+        count(READERS, -1);
+        forget(id);
+        report(id, END, 0, undefined);
+        return;
+      }
+      const chunk = result.value;
+      const length = chunk?.length ?? 0;
+      if (length === 0) continue;
+      const at = report(id, CHUNK, length, undefined);
+      if (!slots.has(id)) return;
+      if (at) new Uint8Array(memory.buffer, at, length).set(chunk);
+      if (!report(id, FED, at ? length : 0, undefined) || !slots.has(id)) {
+        stop();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Opens an EventSource listening to `message` and the `\n`-separated `types`. Returns why
+   * it could not be made (an invalid URL), or undefined.
+   */
+  function eventSource(id, url, withCredentials, types) {
+    let source;
+    try {
+      source = new EventSource(url, { withCredentials });
+    } catch (error) {
+      return message(error, 'invalid EventSource URL');
+    }
+    count(EVENT_SOURCES, 1);
+    const listeners = [
+      ['open', () => report(id, ES_OPEN, 0, undefined)],
+      // CONNECTING: the browser reconnects by itself. CLOSED: it gave up.
+      ['error', () => report(id, ES_ERROR, source.readyState === EventSource.CONNECTING ? 1 : 0, undefined)],
+    ];
+    ['message', ...(types ? types.split('\n') : [])].forEach((type, index) => {
+      listeners.push([
+        type,
+        (event) => {
+          if (typeof event.data === 'string') report(id, ES_MESSAGE, index, event.lastEventId + '\n' + event.data);
+        },
+      ]);
+    });
+    for (const [name, listener] of listeners) source.addEventListener(name, listener);
+    count(DOM_LISTENERS, listeners.length);
+    hold(id, () => {
+      for (const [name, listener] of listeners) source.removeEventListener(name, listener);
+      count(DOM_LISTENERS, -listeners.length);
+      source.close();
+      count(EVENT_SOURCES, -1);
+    });
+    return undefined;
+  }
+
+  /** sessionStorage: `op` 0 reads `key`, 1 stores `value`, 2 removes. Never throws. */
+  function storage(op, key, value) {
+    try {
+      const store = globalThis.sessionStorage;
+      if (!store) return undefined;
+      if (op === 0) return store.getItem(key) ?? undefined;
+      if (op === 1) store.setItem(key, value);
+      else store.removeItem(key);
+    } catch {
+      // Privacy modes and full quotas throw: the stream simply goes on without storage.
+    }
+    return undefined;
+  }
+
+  /** `url` resolved against the page's or worker's location (as it is where there is none). */
+  function absolute(url) {
+    try {
+      return new URL(url, globalThis.location?.href).href;
+    } catch {
+      return url;
+    }
+  }
+
+  return {
+    absolute,
+    now: Date.now,
+    random: Math.random,
+    live: (kind) => counts[kind],
+    microtask,
+    release,
+    timer,
+    watch,
+    headers,
+    fetch: fetchStart,
+    read,
+    eventSource,
+    storage,
+  };
+}
