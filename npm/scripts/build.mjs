@@ -35,7 +35,7 @@ const modules = [
   // `no-std`: nothing in the everyday module links std (tidings-web without its `std` feature),
   // so std's panic machinery and core::fmt stay out.
   { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm', features: ['--features', 'no-std', ...coreForSize] },
-  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm_share', features: ['--features', 'share', ...coreForSize] },
+  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm_share', features: ['--features', 'share,no-std', ...coreForSize] },
   // `--converge` (wasm-opt repeats until nothing shrinks): 44 B gzip off the parser module.
   { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'], opt: ['--converge'] },
 ];

@@ -290,8 +290,6 @@ impl JsClient {
     /// out: `numbers` by the indexes of [`option`], the strings as named (`headers` and
     /// `events` as `\n`-separated lists), `lastEventIdParam` empty to turn it off and absent
     /// for the default. `share` (share module only) is the key, empty for `share: true`.
-    /// Throws (an `Error` with `kind: 'share-key-required'`) for `share: true` with request
-    /// headers or credentials: such streams need an explicit key.
     #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -311,7 +309,7 @@ impl JsClient {
         fetch: JsValue,
         header_function: JsValue,
         notify: Notify,
-    ) -> Result<JsClient, JsValue> {
+    ) -> JsClient {
         use option::*;
         let mut options = ClientOptions::new(url);
         if flag(numbers, TRANSPORT) == Some(true) {
@@ -378,25 +376,14 @@ impl JsClient {
                 true => tidings_web::Share::Auto,
                 false => tidings_web::Share::Key(key),
             });
-            if let Err(kind) = tidings_web::share_key(&options) {
-                let error = js_sys::Error::new(
-                    &ClientError {
-                        kind: kind.clone(),
-                        will_retry: false,
-                        attempt: 0,
-                        delay_ms: None,
-                    }
-                    .message(),
-                );
-                let _ = js_sys::Reflect::set(&error, &"kind".into(), &kind.name().into());
-                return Err(error.into());
-            }
+            // A stream that needs an explicit key and has none (`share-key-required`) is
+            // reported by the client itself: an error and a close, in a microtask.
         }
         #[cfg(not(feature = "share"))]
         let _ = share;
         let client = Client::connect(options);
         listen(&client, Rc::new(notify));
-        Ok(JsClient { client })
+        JsClient { client }
     }
 
     /// Closes the stream and releases every browser handle.

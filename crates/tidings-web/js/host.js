@@ -28,6 +28,12 @@ const ES_ERROR = 12; // n: 1 while the browser reconnects by itself (CONNECTING)
 const ES_MESSAGE = 13; // n: index of the event type, text: `lastEventId\ndata`
 const HEADERS = 14; // text: `name\nvalue\n` per header the caller's function produced
 const MICROTASK = 15; // id 0: run the queued microtasks
+// Tab sharing (src/share):
+const LOCK = 16; // the Web Lock was granted
+const LOST = 17; // another tab stole the lock
+const MESSAGE = 18; // text: a BroadcastChannel message
+const LEAVE = 19; // pagehide or freeze
+const RETURN = 20; // pageshow or resume
 
 // Indexes of the live-handle counters (`LiveHandles` in `src/handles.rs`).
 const EVENT_SOURCES = 0;
@@ -35,6 +41,8 @@ const ABORT_CONTROLLERS = 1;
 const READERS = 2;
 const TIMERS = 3;
 const DOM_LISTENERS = 4;
+const LOCKS = 5;
+const CHANNELS = 6;
 
 function message(error, fallback) {
   if (error instanceof Error) return error.message;
@@ -59,7 +67,9 @@ export function createHost(dispatch, memory) {
   const slots = new Map();
   // The fetches by id, for `read` (what releases them is in `slots`).
   const fetches = new Map();
-  const counts = [0, 0, 0, 0, 0];
+  const counts = [0, 0, 0, 0, 0, 0, 0];
+  // Open BroadcastChannels by id, for `post`.
+  const channels = new Map();
   let microtaskQueued = false;
 
   const count = (kind, by) => {
@@ -106,8 +116,11 @@ export function createHost(dispatch, memory) {
     });
   }
 
-  /** DOM listeners of one client: online/offline, visibility, the caller's abort signal. */
-  function watch(id, online, visibility, signal) {
+  /**
+   * DOM listeners: online/offline, visibility, the caller's abort signal, and with `lifecycle`
+   * the page's pagehide/pageshow/freeze/resume (tab sharing).
+   */
+  function watch(id, online, visibility, signal, lifecycle) {
     const removers = [];
     const listen = (target, name, what, n) => {
       const listener = () => report(id, what, typeof n === 'function' ? n() : n, undefined);
@@ -134,6 +147,12 @@ export function createHost(dispatch, memory) {
     if (signal) {
       if (signal.aborted) queueMicrotask(() => report(id, ABORT, 0, undefined));
       else listen(signal, 'abort', ABORT, 0);
+    }
+    if (lifecycle && document) {
+      listen(g, 'pagehide', LEAVE, 0);
+      listen(g, 'pageshow', RETURN, 0);
+      listen(document, 'freeze', LEAVE, 0);
+      listen(document, 'resume', RETURN, 0);
     }
     hold(id, () => {
       for (const remove of removers) remove();
@@ -335,6 +354,74 @@ export function createHost(dispatch, memory) {
     return undefined;
   }
 
+  /** Whether tabs can share here: BroadcastChannel and Web Locks (secure contexts only). */
+  function canShare() {
+    return typeof BroadcastChannel === 'function' && typeof globalThis.navigator?.locks?.request === 'function';
+  }
+
+  /**
+   * Queues for the exclusive Web Lock `name` (with `steal`, takes it from its holder at once).
+   * Reports LOCK when granted and LOST if another tab steals it; it is held until released
+   * (the promise the browser waits on settles then). False where there are no Web Locks.
+   */
+  function lock(id, name, steal) {
+    const locks = globalThis.navigator?.locks;
+    if (typeof locks?.request !== 'function') return false;
+    const abort = new AbortController();
+    let release;
+    let granted = false;
+    let dropped = false;
+    count(LOCKS, 1);
+    // `steal` and `signal` cannot be combined; a steal is granted at once anyway.
+    locks.request(name, steal ? { steal } : { signal: abort.signal }, () => {
+      // Released between the grant and this callback: give the lock back at once.
+      if (dropped) return undefined;
+      granted = true;
+      // Not from inside the browser's callback: Rust may release the lock in its answer.
+      queueMicrotask(() => report(id, LOCK, 0, undefined));
+      return new Promise((resolve) => (release = resolve));
+    }).then(
+      () => {},
+      // Rejected while held and not by us: stolen. (Aborted while queued: expected.)
+      () => granted && !dropped && report(id, LOST, 0, undefined),
+    );
+    hold(id, () => {
+      dropped = true;
+      count(LOCKS, -1);
+      // Aborting a granted request does nothing, so always do both.
+      abort.abort();
+      release?.();
+    });
+    return true;
+  }
+
+  /** Opens the BroadcastChannel `name`; each string message is reported (MESSAGE). */
+  function channel(id, name) {
+    if (typeof BroadcastChannel !== 'function') return false;
+    const opened = new BroadcastChannel(name);
+    opened.onmessage = (event) => {
+      if (typeof event.data === 'string') report(id, MESSAGE, 0, event.data);
+    };
+    channels.set(id, opened);
+    count(CHANNELS, 1);
+    hold(id, () => {
+      opened.onmessage = null;
+      opened.close();
+      channels.delete(id);
+      count(CHANNELS, -1);
+    });
+    return true;
+  }
+
+  /** Broadcasts `text` on channel `id` (to every other tab). */
+  function post(id, text) {
+    try {
+      channels.get(id)?.postMessage(text);
+    } catch {
+      // A closed channel throws; the tab is leaving anyway.
+    }
+  }
+
   /** sessionStorage: `op` 0 reads `key`, 1 stores `value`, 2 removes. Never throws. */
   function storage(op, key, value) {
     try {
@@ -360,6 +447,10 @@ export function createHost(dispatch, memory) {
 
   return {
     absolute,
+    canShare,
+    lock,
+    channel,
+    post,
     now: Date.now,
     random: Math.random,
     live: (kind) => counts[kind],

@@ -24,15 +24,6 @@ impl<T> RefCell<T> {
         self.0.try_borrow_mut().unwrap_or_else(|_| conflict())
     }
 
-    // Only tab sharing's driver takes a value out.
-    #[cfg_attr(not(feature = "share"), allow(dead_code))]
-    pub(crate) fn take(&self) -> T
-    where
-        T: Default,
-    {
-        core::mem::take(&mut *self.borrow_mut())
-    }
-
     pub(crate) fn try_borrow(&self) -> Result<Ref<'_, T>, BorrowError> {
         self.0.try_borrow()
     }

@@ -627,6 +627,7 @@ fn install_dom_listeners(shared: &Rc<Shared>) {
             online,
             visibility,
             signal.as_ref().map(AsRef::as_ref),
+            false,
         )
     });
     shared.state.borrow_mut().dom_listeners = Some(watcher);

@@ -52,6 +52,21 @@ pub(crate) mod report {
     pub(crate) const HEADERS: u32 = 14;
     /// With id 0: run the queued microtasks.
     pub(crate) const MICROTASK: u32 = 15;
+    /// The Web Lock was granted (tab sharing).
+    #[cfg_attr(not(feature = "share"), allow(dead_code))]
+    pub(crate) const LOCK: u32 = 16;
+    /// Another tab stole the lock.
+    #[cfg_attr(not(feature = "share"), allow(dead_code))]
+    pub(crate) const LOST: u32 = 17;
+    /// text: a `BroadcastChannel` message.
+    #[cfg_attr(not(feature = "share"), allow(dead_code))]
+    pub(crate) const MESSAGE: u32 = 18;
+    /// `pagehide` or `freeze`.
+    #[cfg_attr(not(feature = "share"), allow(dead_code))]
+    pub(crate) const LEAVE: u32 = 19;
+    /// `pageshow` or `resume`.
+    #[cfg_attr(not(feature = "share"), allow(dead_code))]
+    pub(crate) const RETURN: u32 = 20;
 }
 
 /// Counter indexes of [`Host::live`], in [`crate::LiveHandles`] order.
@@ -61,6 +76,8 @@ pub(crate) mod live {
     pub(crate) const READERS: u32 = 2;
     pub(crate) const TIMERS: u32 = 3;
     pub(crate) const DOM_LISTENERS: u32 = 4;
+    pub(crate) const LOCKS: u32 = 5;
+    pub(crate) const CHANNELS: u32 = 6;
 }
 
 type Dispatch = Closure<dyn Fn(u32, u32, f64, Option<String>) -> u32>;
@@ -92,6 +109,7 @@ extern "C" {
         online: bool,
         visibility: bool,
         signal: Option<&JsValue>,
+        lifecycle: bool,
     );
     #[wasm_bindgen(method)]
     pub(crate) fn headers(this: &Host, id: u32, produce: &JsValue);
@@ -121,6 +139,18 @@ extern "C" {
     ) -> Option<String>;
     #[wasm_bindgen(method)]
     pub(crate) fn absolute(this: &Host, url: &str) -> String;
+    #[cfg(feature = "share")]
+    #[wasm_bindgen(method, js_name = canShare)]
+    pub(crate) fn can_share(this: &Host) -> bool;
+    #[cfg(feature = "share")]
+    #[wasm_bindgen(method)]
+    pub(crate) fn lock(this: &Host, id: u32, name: &str, steal: bool) -> bool;
+    #[cfg(feature = "share")]
+    #[wasm_bindgen(method)]
+    pub(crate) fn channel(this: &Host, id: u32, name: &str) -> bool;
+    #[cfg(feature = "share")]
+    #[wasm_bindgen(method)]
+    pub(crate) fn post(this: &Host, id: u32, text: &str);
     #[wasm_bindgen(method)]
     pub(crate) fn storage(this: &Host, op: u32, key: &str, value: &str) -> Option<String>;
 }

@@ -39,7 +39,7 @@
 //!   function, driven by wasm-bindgen-futures) and `std::error::Error` for [`ClientError`].
 //!   Without it the crate is `no_std` + `alloc`, which lets the npm package's module leave
 //!   std's panic machinery and the futures executor out.
-//! - `share` (default, implies `std`): tab sharing's browser driver ([`ClientOptions::share`]).
+//! - `share` (default): tab sharing's browser driver ([`ClientOptions::share`]).
 //!
 //! Every browser call goes through a small JS module of this crate (`js/host.js`, bundled by
 //! wasm-bindgen as a snippet): fetch and its reader, EventSource, timers, DOM listeners,

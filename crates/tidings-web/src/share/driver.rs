@@ -6,12 +6,9 @@
 use crate::prelude::*;
 use alloc::rc::{Rc, Weak};
 
-use gloo_events::EventListener;
 use tidings_core::share::{Command, Delivery, Role as CoreRole, ShareConfig, Tab};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
 
-use super::lock::{self, LockRequest};
+use super::lock::LockRequest;
 use super::wire;
 use super::{Role, share_key};
 use crate::client::{
@@ -19,37 +16,29 @@ use crate::client::{
     set_last_event_id,
 };
 use crate::error::{ClientError, ErrorKind, push_decimal};
-use crate::handles::{HandleKind, Tracked};
+use crate::host::{self, Resource, report, with_host};
 use crate::messages::MessageBatch;
 
 /// Whether this context can share: Web Locks (secure contexts only) and BroadcastChannel.
 /// `canShare()` in `npm/src/client-wasm.ts` makes the same test before choosing the module.
 fn supported() -> bool {
-    let has_channel = js_sys::Reflect::get(&js_sys::global(), &"BroadcastChannel".into())
-        .is_ok_and(|c| c.is_function());
-    has_channel && lock::supported()
+    with_host(|host| host.can_share()).unwrap_or(false)
 }
 
-/// The tab's sharing state, owned by the client's `Shared`.
+/// The tab's sharing state, owned by the client's `Shared`. Dropping it closes the channel,
+/// leaves the election and removes the page-lifecycle listeners.
 pub(crate) struct Coordinator {
     tab: Tab,
     name: String,
-    channel: Tracked<web_sys::BroadcastChannel>,
-    _on_message: Tracked<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    /// The `BroadcastChannel` (in the host).
+    channel: Resource,
     /// Queued for or holding the lock; `None` while the page is away.
     lock: Option<LockRequest>,
-    /// pagehide/pageshow/freeze/resume.
-    _lifecycle: Vec<Tracked<EventListener>>,
-    timer: Option<crate::host::Resource>,
+    /// pagehide/pageshow/freeze/resume (in the host).
+    _lifecycle: Resource,
+    timer: Option<Resource>,
     /// The page is hidden for good or frozen: out of the election until it comes back.
     away: bool,
-}
-
-impl Drop for Coordinator {
-    fn drop(&mut self) {
-        self.channel.set_onmessage(None);
-        self.channel.close();
-    }
 }
 
 /// Starts sharing for a new (or reopened) client, if it asked for it. Bad options end in a
@@ -88,19 +77,23 @@ pub(crate) fn attach(shared: &Rc<Shared>) {
         state.held = false;
         return;
     }
-    let name = ["tidings:share:v1:", &key].concat();
-    let Ok(channel) = web_sys::BroadcastChannel::new(&name) else {
-        return;
-    };
+    // v2: the wire format is text (`wire.rs`); tabs running v1 of the package neither hear
+    // nor lock with this one.
+    let name = ["tidings:share:v2:", &key].concat();
     let weak = Rc::downgrade(shared);
-    let on_message =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if let (Some(shared), Some(wire)) = (weak.upgrade(), wire::decode(&event.data())) {
-                on_wire(&shared, wire);
-            }
-        });
-    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let id = (js_sys::Math::random() * 4_294_967_295.0) as u32;
+    let channel = Resource::new(move |what, _, text| {
+        if what == report::MESSAGE
+            && let (Some(shared), Some(wire)) =
+                (weak.upgrade(), text.as_deref().and_then(wire::decode))
+        {
+            on_wire(&shared, wire);
+        }
+        0
+    });
+    if with_host(|host| host.channel(channel.id(), &name)) != Some(true) {
+        return;
+    }
+    let id = (host::random() * 4_294_967_295.0) as u32;
     let mut tab = Tab::new(ShareConfig::default(), id);
     tab.handle_resume(now_ms());
     {
@@ -114,8 +107,7 @@ pub(crate) fn attach(shared: &Rc<Shared>) {
         tab,
         lock: request_lock(shared, &name, false),
         name,
-        channel: Tracked::new(HandleKind::Channel, channel),
-        _on_message: Tracked::new(HandleKind::Closure, on_message),
+        channel,
         _lifecycle: lifecycle_listeners(shared),
         timer: None,
         away: false,
@@ -158,32 +150,21 @@ fn request_lock(shared: &Rc<Shared>, name: &str, steal: bool) -> Option<LockRequ
     )
 }
 
-fn lifecycle_listeners(shared: &Rc<Shared>) -> Vec<Tracked<EventListener>> {
-    let mut listeners = Vec::new();
-    let Some(window) = web_sys::window() else {
-        return listeners;
-    };
-    let on = |target: &web_sys::EventTarget, name: &'static str, leave: bool| {
-        let weak: Weak<Shared> = Rc::downgrade(shared);
-        Tracked::new(
-            HandleKind::DomListener,
-            EventListener::new(target, name, move |_| {
-                if let Some(shared) = weak.upgrade() {
-                    if leave {
-                        go_away(&shared);
-                    } else {
-                        come_back(&shared);
-                    }
-                }
-            }),
-        )
-    };
-    listeners.push(on(&window, "pagehide", true));
-    listeners.push(on(&window, "pageshow", false));
-    if let Some(document) = window.document() {
-        listeners.push(on(&document, "freeze", true));
-        listeners.push(on(&document, "resume", false));
-    }
+/// pagehide/freeze (leave) and pageshow/resume (come back), on pages (the host adds none
+/// elsewhere).
+fn lifecycle_listeners(shared: &Rc<Shared>) -> Resource {
+    let weak: Weak<Shared> = Rc::downgrade(shared);
+    let listeners = Resource::new(move |what, _, _| {
+        if let Some(shared) = weak.upgrade() {
+            match what {
+                report::LEAVE => go_away(&shared),
+                report::RETURN => come_back(&shared),
+                _ => {}
+            }
+        }
+        0
+    });
+    with_host(|host| host.watch(listeners.id(), false, false, None, true));
     listeners
 }
 
@@ -270,8 +251,8 @@ fn drive(shared: &Rc<Shared>) {
 
 fn flush(co: &mut Coordinator) {
     while let Some(wire) = co.tab.poll_transmit() {
-        // A closed channel throws; the tab is leaving anyway.
-        let _ = co.channel.post_message(&wire::encode(&wire));
+        let text = wire::encode(&wire);
+        with_host(|host| host.post(co.channel.id(), &text));
     }
 }
 
@@ -302,7 +283,7 @@ fn run_command(shared: &Rc<Shared>, command: Command) {
             };
             let changed = {
                 let mut state = shared.state.borrow_mut();
-                std::mem::replace(&mut state.role, role) != role
+                core::mem::replace(&mut state.role, role) != role
             };
             if changed {
                 deliver(shared, vec![Note::Role(role)]);
