@@ -319,6 +319,10 @@ function wasmArguments(options: ConnectOptions<any, any, any>) {
   ] as const;
 }
 
+/** The wasm client's status and role codes, as strings. */
+const STATUSES: readonly Status[] = ['connecting', 'open', 'reconnecting', 'closed'];
+const ROLES: readonly Role[] = ['leader', 'follower', 'solo'];
+
 /** The kinds of the wasm client's `notify` calls (`notify` in crates/tidings-wasm/src/client.rs). */
 const enum Notify {
   Batch = 1,
@@ -591,7 +595,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       emit('close');
       return;
     }
-    role = client.role as Role;
+    role = ROLES[client.role];
   };
   void clientWasmFor(Boolean(share)).then(start, (cause: unknown) => {
     status = 'closed';
@@ -611,7 +615,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       if (list) setListeners(type, list.filter((l) => l !== listener));
     },
     get status() {
-      return client ? (client.status as Status) : status;
+      return client ? STATUSES[client.status] : status;
     },
     get lastEventId() {
       // Tracked here, per delivered event (the wasm client counts whole batches).
@@ -621,8 +625,8 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       return role;
     },
     get metrics(): Metrics {
-      const [messages = 0, bytes = 0, reconnects = 0, connectedMs = 0, at = NaN] = client ? client.metrics() : [];
-      return { messages, bytes, reconnects, connectedMs, lastEventAt: Number.isNaN(at) ? null : at };
+      const [messages, bytes, reconnects, connectedMs, at] = [0, 1, 2, 3, 4].map((which) => (client ? client.metric(which) : 0));
+      return { messages, bytes, reconnects, connectedMs, lastEventAt: client && !Number.isNaN(at) ? at : null };
     },
     close() {
       epoch++;

@@ -269,8 +269,8 @@ describe('EventSource: resources', () => {
   test('every closed EventSource released its browser handles (live-handle count back to 0)', async () => {
     const [whileOpen, live] = await page.evaluate(async (url) => {
       const { Client } = await import('/pkg/wasm/tidings_wasm.js');
-      // The module's counters, by name (it returns them as numbers, in this order).
-      const live = () => Object.fromEntries(Array.from(Client.liveHandles(), (n, i) => [['eventSources', 'abortControllers', 'readers', 'timers', 'closures', 'domListeners', 'locks', 'channels', 'total'][i], n]));
+      // The module's counters, by name (it numbers them in this order).
+      const live = () => Object.fromEntries(['eventSources', 'abortControllers', 'readers', 'timers', 'closures', 'domListeners', 'locks', 'channels', 'total'].map((name, i) => [name, Client.liveHandle(i)]));
       // One more, held open, so the count is seen to go up and come back down.
       const source = new tidings.EventSource(url);
       await new Promise((resolve) => (source.onopen = resolve));

@@ -221,8 +221,8 @@ describe('share: one connection for every tab', () => {
         // Streams that share run on the share module (same URL as the package's: this tab's instance).
         const wasm = await import('/pkg/wasm/tidings_wasm_share.js');
         await new Promise((r) => setTimeout(r, 50));
-        // The module's counters, by name (it returns them as numbers, in this order).
-        return Object.fromEntries(Array.from(wasm.Client.liveHandles(), (n, i) => [['eventSources', 'abortControllers', 'readers', 'timers', 'closures', 'domListeners', 'locks', 'channels', 'total'][i], n]));
+        // The module's counters, by name (it numbers them in this order).
+        return Object.fromEntries(['eventSources', 'abortControllers', 'readers', 'timers', 'closures', 'domListeners', 'locks', 'channels', 'total'].map((name, i) => [name, wasm.Client.liveHandle(i)]));
       });
       assert.equal(handles.total, 0, `no live handles: ${JSON.stringify(handles)}`);
       // A page whose only stream shares downloads the share module and not the everyday one.

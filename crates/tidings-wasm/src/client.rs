@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 
 use tidings_web::{
     Body, Client, ClientError, ClientEvent, ClientOptions, Credentials, ErrorKind, HeaderCallback,
-    Listen, Transport, live_handles,
+    Listen, Role, Status, Transport, live_handles,
 };
 
 /// What [`JsClient::new`]'s `numbers` hold, by index. `NaN` (what TS passes for an option it
@@ -401,16 +401,26 @@ impl JsClient {
         }
     }
 
-    /// `connecting`, `open`, `reconnecting` or `closed`.
+    /// 0 `connecting`, 1 `open`, 2 `reconnecting`, 3 `closed`. Numbers, not strings: a
+    /// string return needs a glue function and a copy of its own.
     #[wasm_bindgen(getter)]
-    pub fn status(&self) -> String {
-        String::from(self.client.status().as_str())
+    pub fn status(&self) -> u32 {
+        match self.client.status() {
+            Status::Connecting => 0,
+            Status::Open => 1,
+            Status::Reconnecting => 2,
+            Status::Closed => 3,
+        }
     }
 
-    /// `leader`, `follower` or `solo` (tab sharing).
+    /// 0 `leader`, 1 `follower`, 2 `solo` (tab sharing).
     #[wasm_bindgen(getter)]
-    pub fn role(&self) -> String {
-        String::from(self.client.role().as_str())
+    pub fn role(&self) -> u32 {
+        match self.client.role() {
+            Role::Leader => 0,
+            Role::Follower => 1,
+            Role::Solo => 2,
+        }
     }
 
     /// The last event ID.
@@ -419,34 +429,36 @@ impl JsClient {
         self.client.last_event_id()
     }
 
-    /// `[messages, bytes, reconnects, connectedMs, lastEventAt (NaN: none)]`.
-    pub fn metrics(&self) -> Vec<f64> {
+    /// One of the counters, by `which`: 0 messages, 1 bytes, 2 reconnects, 3 connectedMs, 4
+    /// lastEventAt (`NaN`: none). One number per call: an array return needs glue of its own.
+    pub fn metric(&self, which: u32) -> f64 {
         let m = self.client.metrics();
-        Vec::from([
-            m.messages as f64,
-            m.bytes as f64,
-            m.reconnects as f64,
-            m.connected_ms as f64,
-            m.last_event_at_ms.map_or(f64::NAN, |t| t as f64),
-        ])
+        match which {
+            0 => m.messages as f64,
+            1 => m.bytes as f64,
+            2 => m.reconnects as f64,
+            3 => m.connected_ms as f64,
+            _ => m.last_event_at_ms.map_or(f64::NAN, |t| t as f64),
+        }
     }
 
-    /// Live browser handles held by all clients (a debug metric for leak tests): `[eventSources,
-    /// abortControllers, readers, timers, closures, domListeners, locks, channels, total]`.
-    #[wasm_bindgen(js_name = liveHandles)]
-    pub fn live_handles() -> Vec<u32> {
+    /// Live browser handles held by all clients (a debug metric for leak tests), by `kind`: 0
+    /// eventSources, 1 abortControllers, 2 readers, 3 timers, 4 closures, 5 domListeners, 6
+    /// locks, 7 channels, 8 the total.
+    #[wasm_bindgen(js_name = liveHandle)]
+    pub fn live_handle(kind: u32) -> u32 {
         let h = live_handles();
-        Vec::from([
-            h.event_sources,
-            h.abort_controllers,
-            h.readers,
-            h.timers,
-            h.closures,
-            h.dom_listeners,
-            h.locks,
-            h.channels,
-            h.total(),
-        ])
+        match kind {
+            0 => h.event_sources,
+            1 => h.abort_controllers,
+            2 => h.readers,
+            3 => h.timers,
+            4 => h.closures,
+            5 => h.dom_listeners,
+            6 => h.locks,
+            7 => h.channels,
+            _ => h.total(),
+        }
     }
 }
 
