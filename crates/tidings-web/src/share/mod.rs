@@ -3,8 +3,9 @@
 //! The protocol (terms, positions, dedupe, resume point, catch-up) is
 //! [`tidings_core::share::Tab`]; this module is its browser driver:
 //!
-//! - **Election**: each tab queues for the Web Lock `tidings:share:v1:<key>`; the holder leads.
-//! - **Fan-out**: a `BroadcastChannel` of the same name carries events, status, errors.
+//! - **Election**: each tab queues for the Web Lock `tidings:share:v2:<key>`; the holder leads.
+//! - **Fan-out**: a `BroadcastChannel` of the same name carries events, status, errors, as
+//!   text (`wire.rs`).
 //! - **Page lifecycle**: `pagehide` and `freeze` give the lock up (a frozen leader must not sit
 //!   on it), `pageshow` and `resume` queue again and catch up. No `unload` listener (it would
 //!   keep the page out of the back/forward cache).
