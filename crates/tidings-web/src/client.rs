@@ -350,8 +350,8 @@ fn random_seed() -> u64 {
     (hi << 32) | lo
 }
 
-/// Drops `value` in a microtask: a connection, timer or listener may be replaced from inside its
-/// own callback, and freeing a wasm-bindgen closure while it runs is not allowed.
+/// Drops `value` in a microtask: a connection may be replaced from inside one of its own
+/// reports, while its transport (its parser, its buffers) is still in use up the stack.
 pub(crate) fn defer_drop<T: 'static>(value: T) {
     in_microtask(Box::new(move || drop(value)));
 }
