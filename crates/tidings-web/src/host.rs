@@ -327,3 +327,30 @@ pub(crate) fn pairs(list: &str) -> impl Iterator<Item = (&str, &str)> {
         Some((name, value))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_line_splits_at_the_first_line_break_only() {
+        assert_eq!(first_line("a\nb\nc"), ("a", "b\nc"));
+        assert_eq!(first_line("\n"), ("", ""));
+        assert_eq!(first_line("no break"), ("no break", ""));
+        assert_eq!(first_line("é\nü"), ("é", "ü"));
+        assert_eq!(first_line(""), ("", ""));
+    }
+
+    #[test]
+    fn pairs_reads_name_value_lines() {
+        let all = |list| pairs(list).collect::<Vec<_>>();
+        assert_eq!(
+            all("content-type\ntext/event-stream\nx-a\n\n"),
+            [("content-type", "text/event-stream"), ("x-a", "")]
+        );
+        // The last pair may lack its line break; a name without a value line has value "".
+        assert_eq!(all("a\n1\nb\n2"), [("a", "1"), ("b", "2")]);
+        assert_eq!(all("a\n1\nb"), [("a", "1"), ("b", "")]);
+        assert_eq!(all(""), []);
+    }
+}
