@@ -128,9 +128,6 @@ export class DecodeFailure {
  */
 export type Decoder = (type: string, raw: string) => unknown;
 
-/** The option keys that belong to decoding (not sent to the wasm client). @internal */
-export const DECODE_KEYS = ['parse', 'parser', 'serializer', 'schema'] as const;
-
 /**
  * Builds the decoder for a set of options: `parse` (or an alias), then the event type's schema.
  * The decoder function is picked once; the schema map is read per event (the hooks hand in a
