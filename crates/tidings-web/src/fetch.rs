@@ -144,7 +144,7 @@ fn fail(task: &mut Task, kind: ErrorKind) {
 fn push_header(list: &mut String, name: &str, value: &str) -> Result<(), String> {
     // Header injection, and fetch would throw; the list's own separator must not occur either.
     if !is_safe_header_value(name) || !is_safe_header_value(value) {
-        return Err("header value contains CR, LF or NUL".to_string());
+        return Err("header name or value contains CR, LF or NUL".to_string());
     }
     for part in [name, "\n", value, "\n"] {
         list.push_str(part);
