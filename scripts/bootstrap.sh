@@ -37,6 +37,17 @@ else
   rustup target add wasm32-unknown-unknown
 fi
 
+# --- The pinned nightly the npm wasm modules are built with (npm/scripts/build.mjs says why) ---
+# Only rustc, cargo and the standard library's source (the modules rebuild core and alloc):
+# a minimal profile, a few seconds from rustup's own servers.
+nightly=$(tr -d '[:space:]' <npm/scripts/wasm-toolchain.txt)
+if sysroot=$(rustc "+$nightly" --print sysroot 2>/dev/null) && [[ -d "$sysroot/lib/rustlib/src/rust/library/core" ]]; then
+  log "rust $nightly with rust-src: present"
+else
+  log "rustup toolchain install $nightly (minimal, rust-src)"
+  rustup toolchain install "$nightly" --profile minimal --component rust-src --no-self-update
+fi
+
 # --- wasm-bindgen CLI at exactly Cargo.lock's version ------------------------------------------
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [[ "$(wasm-bindgen --version 2>/dev/null || true)" == "wasm-bindgen $bindgen_version" ]] &&

@@ -13,9 +13,9 @@ const root = join(npmDir, '..');
 const wasmDir = join(npmDir, 'wasm');
 const skipWasm = process.argv.includes('--ts-only');
 
-function run(cmd, args, cwd = root) {
+function run(cmd, args, cwd = root, env = process.env) {
   console.log(`$ ${cmd} ${args.join(' ')}`);
-  execFileSync(cmd, args, { cwd, stdio: 'inherit' });
+  execFileSync(cmd, args, { cwd, env, stdio: 'inherit' });
 }
 
 // Three wasm modules, each loaded on first use (see src/loader.ts):
@@ -31,14 +31,49 @@ function run(cmd, args, cwd = root) {
 // module is 6.1 KB raw / 1.7 KB gzip smaller. The parser-only module keeps 3: there the
 // parser is everything.
 const coreForSize = ['--config', 'profile.release.package.tidings-core.opt-level="z"'];
+// MIR inlining in the client modules (rustc turns it off at opt-level "z"): 30.1 -> 28.4 KB
+// gzip. Not in the parser module, whose hot crate is at opt-level 3 and has it anyway: there
+// it only inlines core at "z" (+0.6 KB gzip).
+const inlineMir = ['-Zinline-mir=yes'];
 const modules = [
   // `no-std`: nothing in the everyday module links std (tidings-web without its `std` feature),
   // so std's panic machinery and core::fmt stay out.
-  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm', features: ['--features', 'no-std', ...coreForSize] },
-  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm_share', features: ['--features', 'share,no-std', ...coreForSize] },
+  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm', features: ['--features', 'no-std', ...coreForSize], rustflags: inlineMir },
+  { crate: 'tidings-wasm', artifact: 'tidings_wasm', name: 'tidings_wasm_share', features: ['--features', 'share,no-std', ...coreForSize], rustflags: inlineMir },
   // `--converge` (wasm-opt repeats until nothing shrinks): 44 B gzip off the parser module.
   { crate: 'tidings-parser-wasm', artifact: 'tidings_parser_wasm', name: 'tidings_parser', features: ['--features', 'no-std'], opt: ['--converge'] },
 ];
+
+// The toolchain the modules are built with: a pinned nightly (npm/scripts/wasm-toolchain.txt,
+// installed with its rust-src by scripts/bootstrap.sh), which rebuilds core and alloc for the
+// module (`-Zbuild-std`) so that:
+//  * a panic is a trap with no message (`-Cpanic=immediate-abort`): no panic locations, and no
+//    core::fmt, which stable still links for the allocation-failure message;
+//  * MIR inlining runs, which rustc turns off at opt-level "z" (`-Zinline-mir=yes`).
+// Client module: 31.8 -> 28.4 KB gzip; parser module 7.2 -> 6.8 KB (measured 2026-12-07,
+// tests/bench/findings.md section 4). Without that toolchain (a machine that never ran the
+// bootstrap) the build falls back to stable, says so, and the modules are that much bigger.
+const nightly = readFileSync(join(npmDir, 'scripts/wasm-toolchain.txt'), 'utf8').trim();
+const hasNightly = (() => {
+  try {
+    const sysroot = execFileSync('rustc', [`+${nightly}`, '--print', 'sysroot'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return existsSync(join(sysroot, 'lib/rustlib/src/rust/library/core'));
+  } catch {
+    return false;
+  }
+})();
+if (!hasNightly && !skipWasm) {
+  console.warn(`warning: ${nightly} with rust-src is not installed (scripts/bootstrap.sh installs it); building the wasm modules with stable rustc, which makes them larger`);
+}
+// A target directory per set of flags: cargo rebuilds in place when RUSTFLAGS change, so the
+// workspace's stable builds and the two flag sets below each keep their own.
+const targetDir = (m) => join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), hasNightly ? `npm-wasm${m.rustflags ? '-mir' : ''}` : '.');
+const cargoArgs = hasNightly ? [`+${nightly}`, 'build', '-Zbuild-std=core,alloc'] : ['build'];
+const cargoEnv = (m) => ({
+  ...process.env,
+  CARGO_TARGET_DIR: targetDir(m),
+  ...(hasNightly ? { RUSTFLAGS: ['-Zunstable-options', '-Cpanic=immediate-abort', ...(m.rustflags ?? [])].join(' ') } : {}),
+});
 
 const wasmFeatures = [
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
@@ -127,12 +162,12 @@ if (!skipWasm) {
     // One cargo invocation per module, each bound right after it is built: built together,
     // cargo would unify their features (std in the parser module, the sharing driver in the
     // everyday client), and the two client builds write the same artifact.
-    run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', m.crate, ...(m.features ?? [])]);
+    run('cargo', [...cargoArgs, '--release', '--target', 'wasm32-unknown-unknown', '-p', m.crate, ...(m.features ?? [])], root, cargoEnv(m));
     run('wasm-bindgen', [
       '--target', 'web',
       '--out-dir', wasmDir,
       '--out-name', m.name,
-      join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), `wasm32-unknown-unknown/release/${m.artifact}.wasm`),
+      join(targetDir(m), `wasm32-unknown-unknown/release/${m.artifact}.wasm`),
     ]);
     const wasmFile = join(wasmDir, `${m.name}_bg.wasm`);
     const before = statSync(wasmFile).size;
