@@ -2,7 +2,7 @@ import { deliverBatch, type BatchHandlers } from './batch.js';
 import { TidingsError, type TidingsErrorKind } from './errors.js';
 import { clientMemory, clientWasmFor, type ClientWasm } from './client-wasm.js';
 import { resolveStreamUrl } from './url.js';
-import { attachTrace, type DebugLogger, type TraceEntry } from './debug.js';
+import type { DebugLogger, TraceEntry } from './debug.js';
 import { currentOverride } from './override.js';
 import {
   createDecoder,
@@ -438,6 +438,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   let client: WasmClient | undefined;
   let status: Status = 'connecting';
   let closedBeforeReady = false;
+  const born = Date.now();
   let lastEventId = options.lastEventId ?? '';
   // Bumped by close() and reconnect(): events of a batch from before are not delivered.
   let epoch = 0;
@@ -597,7 +598,19 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     }
     role = ROLES[client.role];
   };
-  void clientWasmFor(Boolean(share)).then(start, (cause: unknown) => {
+  // The `debug` trace's code is loaded only by a stream that asks for one (most never do:
+  // 0.7 KB gzip off every app), at the same time as the wasm module. It is attached before
+  // the client starts (or its load failure is reported), so it misses nothing.
+  const loading = clientWasmFor(Boolean(share));
+  const debug = options.debug;
+  const traced = debug
+    ? import('./debug.js').then(
+        (trace) => trace.attachTrace(stream, url, debug, born),
+        // The stream matters more than its trace.
+        (cause: unknown) => console.warn('tidings: could not load the debug trace', cause),
+      )
+    : undefined;
+  void (traced ? traced.then(() => loading) : loading).then(start, (cause: unknown) => {
     status = 'closed';
     const why = cause instanceof Error ? `: ${cause.message}` : '';
     fail(new TidingsError('network', `could not load the tidings wasm module${why}`, { cause }));
@@ -679,7 +692,6 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       };
     },
   } as EventStream<Uniform<T>>;
-  if (options.debug) attachTrace(stream, url, options.debug);
   return stream;
 }
 

@@ -62,10 +62,14 @@ function consoleLogger(entry: TraceEntry): void {
   console.debug(`[tidings] ${entry.url} +${entry.at}ms ${entry.message}`, entry);
 }
 
-/** Attaches the trace to a stream (only called when `debug` is set). @internal */
-export function attachTrace(stream: EventStream<Uniform<unknown>>, url: string, debug: true | DebugLogger): void {
+/**
+ * Attaches the trace to a stream (only called when `debug` is set); `born` is when the stream
+ * was created, which entries count from. `connect` loads this module on demand and attaches
+ * it before the client starts; a stream closed before that gets its `close` entry here.
+ * @internal
+ */
+export function attachTrace(stream: EventStream<Uniform<unknown>>, url: string, debug: true | DebugLogger, born = Date.now()): void {
   const log = debug === true ? consoleLogger : debug;
-  const born = Date.now();
   let attempt = 0;
   const write = (entry: Omit<TraceEntry, 'at' | 'url'>) => {
     try {
@@ -113,7 +117,9 @@ export function attachTrace(stream: EventStream<Uniform<unknown>>, url: string, 
     const summary = { type: event.type, id: event.lastEventId, ...preview(event.data) };
     write({ kind: 'event', event: summary, message: `event ${summary.type}${summary.id ? ` #${summary.id}` : ''} (${summary.size} chars)` });
   });
-  stream.on('close', () => write({ kind: 'close', message: `closed (${stream.metrics.messages} events, ${stream.metrics.reconnects} reconnects)` }));
+  const closed = () => write({ kind: 'close', message: `closed (${stream.metrics.messages} events, ${stream.metrics.reconnects} reconnects)` });
+  stream.on('close', closed);
+  if (stream.status === 'closed') closed();
   const reconnect = stream.reconnect;
   stream.reconnect = () => {
     write({ kind: 'reconnect', message: 'reconnect() called' });

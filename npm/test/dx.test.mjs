@@ -64,3 +64,16 @@ test('debug: the trace shows the 503, the scheduled retry with its delay, the re
   assert.equal(kinds.at(-1), 'close');
   assert.ok(trace.every((e, i) => i === 0 || e.at >= trace[i - 1].at), 'times only grow');
 });
+
+test('debug: the trace module loads with the client, so a stream closed before it started still traces its close', async () => {
+  const trace = [];
+  const s = connect(`${server.url}/sse/ticks?count=1&session=${session('early')}`, { debug: (entry) => trace.push(entry) });
+  s.close();
+  // The trace arrives with the wasm module, asynchronously: wait for its first entry.
+  for (let i = 0; i < 100 && trace.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(
+    trace.map((e) => e.kind),
+    ['connecting', 'close'],
+  );
+  assert.equal(trace[1].message, 'closed (0 events, 0 reconnects)');
+});
