@@ -50,7 +50,7 @@ const modules = [
 //  * a panic is a trap with no message (`-Cpanic=immediate-abort`): no panic locations, and no
 //    core::fmt, which stable still links for the allocation-failure message;
 //  * MIR inlining runs, which rustc turns off at opt-level "z" (`-Zinline-mir=yes`).
-// Client module: 31.8 -> 28.4 KB gzip; parser module 7.2 -> 6.8 KB (measured 2026-12-07,
+// Client module: 31.8 -> 28.4 KB gzip; parser module 7.2 -> 6.7 KB (measured 2026-12-07,
 // tests/bench/findings.md section 4). Without that toolchain (a machine that never ran the
 // bootstrap) the build falls back to stable, says so, and the modules are that much bigger.
 const nightly = readFileSync(join(npmDir, 'scripts/wasm-toolchain.txt'), 'utf8').trim();
