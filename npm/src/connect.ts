@@ -599,8 +599,8 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     role = ROLES[client.role];
   };
   // The `debug` trace's code is loaded only by a stream that asks for one (most never do:
-  // 0.5 KB gzip off an app its bundler code-splits), at the same time as the wasm module. It is attached before
-  // the client starts (or its load failure is reported), so it misses nothing.
+  // 0.5 KB gzip off an app its bundler code-splits), at the same time as the wasm module. It
+  // is attached before the client starts (or its load failure is reported): it misses nothing.
   const loading = clientWasmFor(Boolean(share));
   const debug = options.debug;
   const traced = debug
