@@ -106,7 +106,9 @@ pub struct OpenInfo {
 pub enum ClientEvent<'a> {
     /// A connection opened.
     Open(&'a OpenInfo),
-    /// An event arrived.
+    /// An event arrived (to [`Listen::Event`] and [`Listen::AnyEvent`] listeners; feature
+    /// `per-event-listeners`, on by default).
+    #[cfg(feature = "per-event-listeners")]
     Message(&'a MessageEvent),
     /// Consecutive events, delivered at once to [`Listen::Messages`] listeners: every event of
     /// one chunk of the stream, in order. One call per chunk is what keeps bindings that cross
@@ -129,9 +131,12 @@ pub enum ClientEvent<'a> {
 /// What a listener listens for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listen {
-    /// Events of one type (`"message"` for unnamed ones).
+    /// Events of one type (`"message"` for unnamed ones), one call each (feature
+    /// `per-event-listeners`, on by default).
+    #[cfg(feature = "per-event-listeners")]
     Event(String),
-    /// Events of every type.
+    /// Events of every type, one call each (feature `per-event-listeners`, on by default).
+    #[cfg(feature = "per-event-listeners")]
     AnyEvent,
     /// Events of every type, in batches ([`ClientEvent::Messages`]): one call per chunk.
     Messages,
@@ -1183,14 +1188,20 @@ pub(crate) fn deliver(shared: &Rc<Shared>, notes: Vec<Note>) {
         // Per-event listeners first, event by event, each event moving the last event ID as
         // it is delivered. A listener that closes or reconnects the client ends this
         // connection: its remaining events are dropped, and nobody sees them.
+        // (Without the `per-event-listeners` feature there are none, and this path is not
+        // compiled: the npm module, which registers only a batch listener, is smaller.)
+        #[cfg(feature = "per-event-listeners")]
         let per_event = shared
             .listeners
             .borrow()
             .entries
             .iter()
             .any(|(_, listen, _)| matches!(listen, Listen::Event(_) | Listen::AnyEvent));
+        #[cfg(not(feature = "per-event-listeners"))]
+        let per_event = false;
         let mut delivered = 0;
         if per_event {
+            #[cfg(feature = "per-event-listeners")]
             for message in &messages {
                 if !current() {
                     break;
@@ -1291,7 +1302,9 @@ fn deliver_one(shared: &Rc<Shared>, note: Note) {
 
 fn matches_listen(listen: &Listen, event: &ClientEvent<'_>) -> bool {
     match (listen, event) {
+        #[cfg(feature = "per-event-listeners")]
         (Listen::Event(t), ClientEvent::Message(m)) => *t == m.event_type,
+        #[cfg(feature = "per-event-listeners")]
         (Listen::AnyEvent, ClientEvent::Message(_)) => true,
         (Listen::Open, ClientEvent::Open(_))
         | (Listen::Error, ClientEvent::Error(_))
