@@ -55,7 +55,9 @@ export function deliverBatch(records: Uint32Array, text: string, on: BatchHandle
       while (i < n) {
         const kind = records[i];
         if (kind <= PART) {
-          // [kind, n]: the next n units of the text, one string cut for all five kinds.
+          // [kind, n]: the next n units of the text, one string cut for all five kinds. The
+          // last such record's n may be 2^32 - 1 (TO_END, for a long string): the rest of the
+          // text, which `substring` reads as its end, so the wasm need not count it.
           let value = text.substring(pos, (pos += records[i + 1]));
           i += 2;
           if (kind === EVENT) {

@@ -57,6 +57,11 @@ pub mod record {
     pub const LINE_TOO_LONG: u32 = 0;
     /// The `kind` of an [`ERROR`] record for [`ParseError::EventTooLarge`](crate::ParseError::EventTooLarge).
     pub const EVENT_TOO_LARGE: u32 = 1;
+    /// The `n` of the last record with text in a batch, when its text is long (1 KiB or
+    /// more): the rest of the text. So the longest string a batch carries (a big event's
+    /// data, a long event's part) is never counted: JS `substring` takes an end past the
+    /// string's length as its end.
+    pub const TO_END: u32 = u32::MAX;
 }
 
 /// The UTF-16 length of `text`, i.e. its JS `length`: the unit of a batch's lengths.
@@ -107,6 +112,9 @@ pub fn utf16_len(text: &str) -> u32 {
     n
 }
 
+/// From this many bytes a string's UTF-16 length is counted only when more text follows it.
+const COUNT_LATER_FROM: usize = 1024;
+
 /// Frames encoded for a single crossing of the boundary.
 ///
 /// Each batch starts (see [`start`](Batch::start)) from type `message` and the empty last
@@ -119,6 +127,9 @@ pub struct Batch {
     /// Type and last event ID of the previous event of this batch.
     event_type: String,
     id: String,
+    /// The last record with text, if its text is long: where its `n` is and where its text
+    /// starts. Its `n` stays [`record::TO_END`] unless more text follows, and is counted then.
+    last_text: Option<(usize, usize)>,
 }
 
 impl Batch {
@@ -136,12 +147,44 @@ impl Batch {
         self.event_type.clear();
         self.event_type.push_str("message");
         self.id.clear();
+        self.last_text = None;
     }
 
     fn push_text(&mut self, kind: u32, text: &str) {
-        self.records.push(kind);
-        self.records.push(utf16_len(text));
+        self.push_text_record(kind, text);
         self.text.push_str(text);
+    }
+
+    /// The record of `text`, about to be appended to the text. A short string is counted at
+    /// once, as cheap as remembering it (a token stream's events are all short); a long one
+    /// may turn out to be the batch's last, and is counted only when more text follows.
+    fn push_text_record(&mut self, kind: u32, text: &str) {
+        self.count_last_text();
+        let n = if text.len() < COUNT_LATER_FROM {
+            utf16_len(text)
+        } else {
+            self.last_text = Some((self.records.len() + 1, self.text.len()));
+            record::TO_END
+        };
+        self.records.extend([kind, n]);
+    }
+
+    /// Gives the last record with text its length: text follows it.
+    fn count_last_text(&mut self) {
+        if self.last_text.is_some() {
+            self.count_long_last_text();
+        }
+    }
+
+    // Out of line: rare, and the parser module is smaller without a copy at every caller.
+    #[inline(never)]
+    fn count_long_last_text(&mut self) {
+        if let Some((at, start)) = self.last_text.take() {
+            let n = utf16_len(self.text.get(start..).unwrap_or_default());
+            if let Some(slot) = self.records.get_mut(at) {
+                *slot = n;
+            }
+        }
     }
 
     /// Appends an event.
@@ -180,7 +223,7 @@ impl Batch {
     /// ```
     pub fn take_part(&mut self, part: &mut String) {
         if self.text.is_empty() {
-            self.records.extend([record::PART, utf16_len(part)]);
+            self.push_text_record(record::PART, part);
             core::mem::swap(&mut self.text, part);
         } else {
             self.push_part(part);
@@ -234,18 +277,21 @@ impl Batch {
         &self.text
     }
 
-    /// The records of the batch so far.
+    /// The records of the batch so far. The last record with text may have the length
+    /// [`record::TO_END`]: the rest of the text.
     pub fn records(&self) -> &[u32] {
         &self.records
     }
 
     /// Moves the text out, leaving it empty.
     pub fn take_text(&mut self) -> String {
+        self.last_text = None;
         core::mem::take(&mut self.text)
     }
 
     /// Moves the records out, leaving them empty.
     pub fn take_records(&mut self) -> Vec<u32> {
+        self.last_text = None;
         core::mem::take(&mut self.records)
     }
 }
@@ -284,6 +330,36 @@ mod tests {
     }
 
     #[test]
+    fn a_long_last_string_runs_to_the_end_and_is_counted_once_text_follows() {
+        let long = "é".repeat(COUNT_LATER_FROM);
+        let n = COUNT_LATER_FROM as u32; // UTF-16 units: one per `é` (two bytes each)
+        let mut batch = Batch::new();
+        batch.start();
+        batch.push_event("message", &long, "");
+        batch.push(Frame::Retry(7));
+        // The last string with text: not counted.
+        assert_eq!(
+            batch.records(),
+            &[record::EVENT, record::TO_END, record::RETRY, 7, 0]
+        );
+        // Followed by more text: counted.
+        batch.push(Frame::Comment("c"));
+        assert_eq!(
+            batch.records(),
+            &[record::EVENT, n, record::RETRY, 7, 0, record::COMMENT, 1]
+        );
+        // A part taken by swapping buffers, likewise; a short event after it ends the batch.
+        let mut part = long.clone();
+        batch.start();
+        batch.take_part(&mut part);
+        assert_eq!(batch.records(), &[record::PART, record::TO_END]);
+        batch.push_event("message", "d", "");
+        assert_eq!(batch.records(), &[record::PART, n, record::EVENT, 1]);
+        let (frames, _) = decode(batch.text(), batch.records(), &mut String::new());
+        assert_eq!(frames.len(), 1);
+    }
+
+    #[test]
     fn utf16_len_is_the_js_length() {
         let texts = [
             "",
@@ -312,7 +388,8 @@ mod tests {
         while i < records.len() {
             let kind = records[i];
             if kind <= record::PART {
-                let end = pos + records[i + 1] as usize;
+                // `TO_END` as JS `substring` reads it: an end past the text is its end.
+                let end = (pos + records[i + 1] as usize).min(units.len());
                 let value = String::from_utf16(&units[pos..end]).unwrap();
                 pos = end;
                 match kind {
