@@ -159,7 +159,12 @@ impl Batch {
     /// once, as cheap as remembering it (a token stream's events are all short); a long one
     /// may turn out to be the batch's last, and is counted only when more text follows.
     fn push_text_record(&mut self, kind: u32, text: &str) {
-        self.count_last_text();
+        // An empty string after it keeps `TO_END` right (the rest of the text then is the
+        // long string, and nothing for each empty one): the usual case of a long event, whose
+        // data went out as its part and whose `EVENT` record has none left.
+        if !text.is_empty() {
+            self.count_last_text();
+        }
         let n = if text.len() < COUNT_LATER_FROM {
             utf16_len(text)
         } else {
@@ -299,7 +304,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{OwnedFrame, Parser};
+    use crate::{OwnedEvent, OwnedFrame, Parser};
 
     fn encode(input: &[u8]) -> (String, Vec<u32>) {
         let mut parser = Parser::new();
@@ -348,15 +353,33 @@ mod tests {
             batch.records(),
             &[record::EVENT, n, record::RETRY, 7, 0, record::COMMENT, 1]
         );
-        // A part taken by swapping buffers, likewise; a short event after it ends the batch.
+        // A part taken by swapping buffers, likewise; an empty event's data after it leaves
+        // it running to the end, a short one after that counts it.
         let mut part = long.clone();
         batch.start();
         batch.take_part(&mut part);
         assert_eq!(batch.records(), &[record::PART, record::TO_END]);
-        batch.push_event("message", "d", "");
-        assert_eq!(batch.records(), &[record::PART, n, record::EVENT, 1]);
+        batch.push_event("message", "", "");
+        assert_eq!(
+            batch.records(),
+            &[record::PART, record::TO_END, record::EVENT, 0]
+        );
         let (frames, _) = decode(batch.text(), batch.records(), &mut String::new());
-        assert_eq!(frames.len(), 1);
+        assert_eq!(
+            frames,
+            [OwnedFrame::Event(OwnedEvent {
+                event_type: "message".into(),
+                data: long.clone(),
+                last_event_id: String::new()
+            })]
+        );
+        batch.push_event("message", "d", "");
+        assert_eq!(
+            batch.records(),
+            &[record::PART, n, record::EVENT, 0, record::EVENT, 1]
+        );
+        let (frames, _) = decode(batch.text(), batch.records(), &mut String::new());
+        assert_eq!(frames.len(), 2);
     }
 
     #[test]
@@ -381,7 +404,6 @@ mod tests {
     /// Decodes a batch as `npm/src/batch.ts` does, `partial` carrying the parts of an event in
     /// progress from batch to batch; an `ERROR` is returned, not decoded into a frame.
     fn decode(text: &str, records: &[u32], partial: &mut String) -> (Vec<OwnedFrame>, bool) {
-        use crate::OwnedEvent;
         let units: Vec<u16> = text.encode_utf16().collect();
         let (mut frames, mut pos, mut i) = (Vec::new(), 0, 0);
         let (mut event_type, mut id) = (String::from("message"), String::new());
