@@ -438,7 +438,6 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   let client: WasmClient | undefined;
   let status: Status = 'connecting';
   let closedBeforeReady = false;
-  const born = Date.now();
   let lastEventId = options.lastEventId ?? '';
   // Bumped by close() and reconnect(): events of a batch from before are not delivered.
   let epoch = 0;
@@ -603,6 +602,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   // is attached before the client starts (or its load failure is reported): it misses nothing.
   const loading = clientWasmFor(Boolean(share));
   const debug = options.debug;
+  const born = Date.now();
   const traced = debug
     ? import('./debug.js').then(
         (trace) => trace.attachTrace(stream, url, debug, born),

@@ -57,10 +57,10 @@ pub mod record {
     pub const LINE_TOO_LONG: u32 = 0;
     /// The `kind` of an [`ERROR`] record for [`ParseError::EventTooLarge`](crate::ParseError::EventTooLarge).
     pub const EVENT_TOO_LARGE: u32 = 1;
-    /// The `n` of the last record with text in a batch, when its text is long (1 KiB or
-    /// more): the rest of the text. So the longest string a batch carries (a big event's
-    /// data, a long event's part) is never counted: JS `substring` takes an end past the
-    /// string's length as its end.
+    /// The `n` of the last record with non-empty text in a batch, when its text is long
+    /// (1 KiB or more): the rest of the text (records after it have empty text). So the
+    /// longest string a batch carries (a big event's data, a long event's part) is never
+    /// counted: JS `substring` takes an end past the string's length as its end.
     pub const TO_END: u32 = u32::MAX;
 }
 
@@ -128,7 +128,8 @@ pub struct Batch {
     event_type: String,
     id: String,
     /// The last record with text, if its text is long: where its `n` is and where its text
-    /// starts. Its `n` stays [`record::TO_END`] unless more text follows, and is counted then.
+    /// starts. Its `n` stays [`record::TO_END`] unless non-empty text follows, and is counted
+    /// then.
     last_text: Option<(usize, usize)>,
 }
 
@@ -174,7 +175,7 @@ impl Batch {
         self.records.extend([kind, n]);
     }
 
-    /// Gives the last record with text its length: text follows it.
+    /// Gives the last record with text its length: non-empty text follows it.
     fn count_last_text(&mut self) {
         if self.last_text.is_some() {
             self.count_long_last_text();
@@ -282,8 +283,8 @@ impl Batch {
         &self.text
     }
 
-    /// The records of the batch so far. The last record with text may have the length
-    /// [`record::TO_END`]: the rest of the text.
+    /// The records of the batch so far. The last record with non-empty text may have the
+    /// length [`record::TO_END`]: the rest of the text.
     pub fn records(&self) -> &[u32] {
         &self.records
     }
