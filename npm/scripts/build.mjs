@@ -120,10 +120,13 @@ function shortenNames(wasmFile, glueFile) {
   for (const module of oldModules) {
     if (module === glueModule) continue;
     // `"./snippets/…/host.js": import1,` goes; its functions join import0 under their new names.
-    const entry = new RegExp(`\\n\\s*${quoted(module)}: (import\\d+),`);
-    const variable = glue.match(entry)?.[1];
+    // wasm-bindgen imports the snippet once per function it takes from it directly
+    // (`import1`, `import2`, …): the first namespace serves them all, the others go.
+    const entry = new RegExp(`\\n\\s*${quoted(module)}: (import\\d+),`, 'g');
+    const [variable, ...others] = [...glue.matchAll(entry)].map((match) => match[1]);
     if (!variable) throw new Error(`${glueFile}: no import object entry for ${module}`);
     glue = glue.replace(entry, '');
+    for (const other of others) replace(new RegExp(`\\nimport \\* as ${other} from [^\\n]*`), '', 1);
     const moved = map.imports
       .filter(([of]) => of === module)
       .map(([, from, to]) => `\n        ${JSON.stringify(to)}: ${variable}.${from},`)

@@ -9,8 +9,8 @@
 // of their size (tests/bench/findings.md, "Lean client").
 //
 // Protocol. Rust names each resource it asks for with a number (`id`), and every report about
-// it arrives as `dispatch(id, what, n, text)`; `release(id)` frees the resource, after which
-// nothing more is reported about it. The `what` codes are `host::Report` in
+// it arrives as `dispatch(id, what, n, text)`; `command(RELEASE, id)` frees the resource, after
+// which nothing more is reported about it. The `what` codes are `host::report` in
 // `src/host.rs`; keep the two lists in step.
 
 const HEAD = 1; // n: status, text: status text, then `name\nvalue\n` per response header
@@ -35,6 +35,13 @@ const MESSAGE = 18; // text: a BroadcastChannel message
 const LEAVE = 19; // pagehide or freeze
 const RETURN = 20; // pageshow or resume
 
+// What `command` does (`command` in `src/host.rs`; keep the two lists in step).
+const RELEASE = 1; // free resource `id`: nothing more is reported about it
+const SET_TIMER = 2; // start timer `id`, to fire in `n` ms (TIMER)
+const READ_BODY = 3; // read the body of fetch `id` (CHUNK, FED, then END or FAIL)
+const QUEUE_MICROTASK = 4; // report MICROTASK with id 0 from a microtask (once until it ran)
+const LIVE_COUNT = 5; // answers the live count of counter `id` (below)
+
 // Indexes of the live-handle counters (`LiveHandles` in `src/handles.rs`).
 const EVENT_SOURCES = 0;
 const ABORT_CONTROLLERS = 1;
@@ -43,6 +50,17 @@ const TIMERS = 3;
 const DOM_LISTENERS = 4;
 const LOCKS = 5;
 const CHANNELS = 6;
+
+// What a record in `createHost`'s `slots` is.
+const PENDING_TIMER = 0;
+const FIRED_TIMER = 1;
+const FETCH = 2;
+
+const ignore = () => {};
+
+// The clock and the dice, imported by the module as they are (no glue function).
+export const now = Date.now;
+export const random = Math.random;
 
 function message(error, fallback) {
   if (error instanceof Error) return error.message;
@@ -63,10 +81,12 @@ function joinPairs(pairs) {
  * (chunks are copied into it at the address Rust gives).
  */
 export function createHost(dispatch, memory) {
-  // id -> what `release` must do for that resource.
+  // id -> what RELEASE frees: a timer's or a fetch's record (below), or, for the rarer
+  // resources (listeners, EventSource, locks, channels), a cleanup function. The two that every
+  // reconnect makes are records that `command` reads rather than a cleanup closure each: V8
+  // compiles every distinct function a reconnect runs, and that compiled code is most of the
+  // heap growth of a reconnecting client (tests/bench/findings.md, section 6).
   const slots = new Map();
-  // The fetches by id, for `read` (what releases them is in `slots`).
-  const fetches = new Map();
   const counts = [0, 0, 0, 0, 0, 0, 0];
   // Open BroadcastChannels by id, for `post`.
   const channels = new Map();
@@ -79,41 +99,73 @@ export function createHost(dispatch, memory) {
     // Nothing is reported about a released resource.
     return slots.has(id) ? dispatch(id, what, n, text) : 0;
   };
-  // Registers `id`; `cleanup` runs once, on release.
-  const hold = (id, cleanup) => {
-    slots.set(id, cleanup);
-  };
 
-  function release(id) {
-    const cleanup = slots.get(id);
-    if (cleanup) {
-      slots.delete(id);
-      cleanup();
+  function runMicrotasks() {
+    microtaskQueued = false;
+    dispatch(0, MICROTASK, 0, undefined);
+  }
+
+  function fire(slot, id) {
+    if (slots.get(id) !== slot) return;
+    // A fired timer is no longer pending: it counts as released, and RELEASE clears nothing.
+    slot.kind = FIRED_TIMER;
+    count(TIMERS, -1);
+    dispatch(id, TIMER, 0, undefined);
+  }
+
+  /**
+   * The commands that carry only numbers (`command` in src/host.rs), in one function: four of
+   * them run on every reconnect, and one function for them all is one glue function and one
+   * function for V8 to compile, instead of one each (that compiled code is most of a
+   * reconnecting client's heap growth: tests/bench/findings.md, section 6).
+   */
+  function command(what, id, n) {
+    switch (what) {
+      case RELEASE: {
+        const slot = slots.get(id);
+        if (slot === undefined) return 0;
+        slots.delete(id);
+        if (typeof slot === 'function') {
+          slot();
+        } else if (slot.kind === PENDING_TIMER) {
+          clearTimeout(slot.handle);
+          count(TIMERS, -1);
+        } else if (slot.kind === FETCH) {
+          if (slot.controller) {
+            count(ABORT_CONTROLLERS, -1);
+            slot.controller.abort();
+          }
+          if (slot.reader) {
+            count(READERS, -1);
+            // Awaited by nobody: a cancel that rejects (the body already errored) must not
+            // reach the console as an unhandled rejection.
+            slot.reader.cancel().catch(ignore);
+            slot.reader = undefined;
+          }
+          slot.response = undefined;
+        }
+        return 0;
+      }
+      case SET_TIMER: {
+        count(TIMERS, 1);
+        const slot = { kind: PENDING_TIMER, handle: undefined };
+        slot.handle = setTimeout(fire, n, slot, id);
+        slots.set(id, slot);
+        return 0;
+      }
+      case READ_BODY:
+        read(id);
+        return 0;
+      case QUEUE_MICROTASK:
+        if (!microtaskQueued) {
+          microtaskQueued = true;
+          queueMicrotask(runMicrotasks);
+        }
+        return 0;
+      case LIVE_COUNT:
+        return counts[id];
     }
-  }
-
-  function microtask() {
-    if (microtaskQueued) return;
-    microtaskQueued = true;
-    queueMicrotask(() => {
-      microtaskQueued = false;
-      dispatch(0, MICROTASK, 0, undefined);
-    });
-  }
-
-  function timer(id, ms) {
-    count(TIMERS, 1);
-    const handle = setTimeout(() => {
-      if (!slots.has(id)) return;
-      // A fired timer is no longer pending: it counts as released, and `release` clears nothing.
-      slots.set(id, () => {});
-      count(TIMERS, -1);
-      dispatch(id, TIMER, 0, undefined);
-    }, ms);
-    hold(id, () => {
-      clearTimeout(handle);
-      count(TIMERS, -1);
-    });
+    return 0;
   }
 
   /**
@@ -154,14 +206,14 @@ export function createHost(dispatch, memory) {
       listen(document, 'freeze', LEAVE, 0);
       listen(document, 'resume', RETURN, 0);
     }
-    hold(id, () => {
+    slots.set(id, () => {
       for (const remove of removers) remove();
     });
   }
 
   /** Calls the caller's header function; reports its headers (HEADERS) or why not (FAIL). */
   function headers(id, produce) {
-    hold(id, () => {});
+    slots.set(id, ignore);
     // Called from a microtask, never inside the Rust call that asked for it: the caller's
     // function may use the client.
     Promise.resolve()
@@ -181,9 +233,11 @@ export function createHost(dispatch, memory) {
   /**
    * Starts a fetch. `headerList` is `name\nvalue\n` per header (Rust checked the values);
    * `bodyKind` 0: none, 1: `bodyText`, 2: `bodyBytes`; `credentials` 0: omit, 1: same-origin
-   * (left unset: some runtimes reject the field), 2: include. Reports HEAD or FAIL.
+   * (left unset: some runtimes reject the field), 2: include. Reports HEAD or FAIL, from a
+   * microtask at the earliest: a custom fetch function may use the client, so it is never
+   * called inside the Rust call that asked for the fetch.
    */
-  function fetchStart(id, url, method, headerList, bodyKind, bodyText, bodyBytes, credentials, fetchFunction) {
+  async function fetchStart(id, url, method, headerList, bodyKind, bodyText, bodyBytes, credentials, fetchFunction) {
     let controller;
     try {
       controller = new AbortController();
@@ -191,24 +245,12 @@ export function createHost(dispatch, memory) {
       controller = undefined;
     }
     if (controller) count(ABORT_CONTROLLERS, 1);
-    const state = { controller, reader: undefined, response: undefined };
-    hold(id, () => {
-      fetches.delete(id);
-      if (controller) {
-        count(ABORT_CONTROLLERS, -1);
-        controller.abort();
-      }
-      if (state.reader) {
-        count(READERS, -1);
-        // Awaited by nobody: a cancel that rejects (the body already errored) must not reach
-        // the console as an unhandled rejection.
-        state.reader.cancel().catch(() => {});
-        state.reader = undefined;
-      }
-    });
-    fetches.set(id, state);
-    let request;
+    const slot = { kind: FETCH, controller, reader: undefined, response: undefined };
+    slots.set(id, slot);
+    let response;
     try {
+      // The request is made now: `bodyBytes` is a view of wasm memory, valid only until Rust
+      // runs again.
       const requestHeaders = new Headers();
       const parts = headerList.split('\n');
       for (let i = 0; i + 1 < parts.length; i += 2) requestHeaders.set(parts[i], parts[i + 1]);
@@ -218,6 +260,7 @@ export function createHost(dispatch, memory) {
       else if (credentials === 2) init.credentials = 'include';
       if (bodyKind === 1) init.body = bodyText;
       else if (bodyKind === 2) init.body = bodyBytes.slice();
+      let request;
       try {
         request = new Request(url, init);
       } catch {
@@ -226,32 +269,26 @@ export function createHost(dispatch, memory) {
         delete init.cache;
         request = new Request(url, init);
       }
+      await undefined;
+      response = await (fetchFunction ? fetchFunction(request) : fetch(request));
     } catch (error) {
-      queueMicrotask(() => report(id, FAIL, 0, message(error, 'fetch failed')));
+      // (A request that could not be made lands here before the first `await`.)
+      await undefined;
+      report(id, FAIL, 0, message(error, 'fetch failed'));
       return;
     }
-    // From a microtask, as above: a custom fetch function may use the client.
-    Promise.resolve()
-      .then(() => (fetchFunction ? fetchFunction(request) : fetch(request)))
-      .then(
-      (response) => {
-        if (!slots.has(id)) return;
-        // A custom fetch may return anything; only something shaped like a Response is read.
-        if (typeof response?.status !== 'number') {
-          report(id, FAIL, 0, 'the fetch function did not return a Response');
-          return;
-        }
-        state.response = response;
-        let head = typeof response.statusText === 'string' ? response.statusText : '';
-        head += '\n';
-        if (response.headers) head += joinPairs(response.headers);
-        report(id, HEAD, response.status, head);
-      },
-      (error) => report(id, FAIL, 0, message(error, 'fetch failed')),
-    );
+    if (!slots.has(id)) return;
+    // A custom fetch may return anything; only something shaped like a Response is read.
+    if (typeof response?.status !== 'number') {
+      report(id, FAIL, 0, 'the fetch function did not return a Response');
+      return;
+    }
+    slot.response = response;
+    let head = typeof response.statusText === 'string' ? response.statusText : '';
+    head += '\n';
+    if (response.headers) head += joinPairs(response.headers);
+    report(id, HEAD, response.status, head);
   }
-
-  const forget = (id) => fetches.delete(id);
 
   /**
    * Reads the body of fetch `id` chunk by chunk: CHUNK asks where to copy each chunk, FED hands
@@ -259,49 +296,41 @@ export function createHost(dispatch, memory) {
    * 0 or by releasing the fetch.
    */
   async function read(id) {
-    const state = fetches.get(id);
-    const body = state?.response?.body;
-    if (!body) {
-      forget(id);
-      queueMicrotask(() => report(id, END, 0, undefined));
-      return;
-    }
+    const slot = slots.get(id);
+    const body = slot?.response?.body;
     let reader;
     try {
+      if (!body) {
+        await undefined;
+        report(id, END, 0, undefined);
+        return;
+      }
       reader = body.getReader();
     } catch (error) {
-      forget(id);
-      queueMicrotask(() => report(id, FAIL, 0, message(error, 'body unreadable')));
+      await undefined;
+      report(id, FAIL, 0, message(error, 'body unreadable'));
       return;
     }
-    state.reader = reader;
+    // Read once: the response is not needed any more.
+    slot.response = undefined;
+    slot.reader = reader;
     count(READERS, 1);
-    const stop = () => {
-      if (state.reader) {
-        state.reader = undefined;
-        count(READERS, -1);
-        reader.cancel().catch(() => {});
-      }
-      forget(id);
-    };
     for (;;) {
       let result;
       try {
         result = await reader.read();
       } catch (error) {
-        if (state.reader) {
-          state.reader = undefined;
+        if (slot.reader) {
+          slot.reader = undefined;
           count(READERS, -1);
         }
-        forget(id);
         report(id, FAIL, 0, message(error, 'network error'));
         return;
       }
-      if (!slots.has(id) || !state.reader) return;
+      if (!slots.has(id) || !slot.reader) return;
       if (result.done) {
-        state.reader = undefined;
+        slot.reader = undefined;
         count(READERS, -1);
-        forget(id);
         report(id, END, 0, undefined);
         return;
       }
@@ -312,7 +341,12 @@ export function createHost(dispatch, memory) {
       if (!slots.has(id)) return;
       if (at) new Uint8Array(memory.buffer, at, length).set(chunk);
       if (!report(id, FED, at ? length : 0, undefined) || !slots.has(id)) {
-        stop();
+        // Rust stopped reading (or released the fetch, which cancelled the reader already).
+        if (slot.reader) {
+          slot.reader = undefined;
+          count(READERS, -1);
+          reader.cancel().catch(ignore);
+        }
         return;
       }
     }
@@ -345,7 +379,7 @@ export function createHost(dispatch, memory) {
     });
     for (const [name, listener] of listeners) source.addEventListener(name, listener);
     count(DOM_LISTENERS, listeners.length);
-    hold(id, () => {
+    slots.set(id, () => {
       for (const [name, listener] of listeners) source.removeEventListener(name, listener);
       count(DOM_LISTENERS, -listeners.length);
       source.close();
@@ -385,7 +419,7 @@ export function createHost(dispatch, memory) {
       // Rejected while held and not by us: stolen. (Aborted while queued: expected.)
       () => granted && !dropped && report(id, LOST, 0, undefined),
     );
-    hold(id, () => {
+    slots.set(id, () => {
       dropped = true;
       count(LOCKS, -1);
       // Aborting a granted request does nothing, so always do both.
@@ -404,7 +438,7 @@ export function createHost(dispatch, memory) {
     };
     channels.set(id, opened);
     count(CHANNELS, 1);
-    hold(id, () => {
+    slots.set(id, () => {
       opened.onmessage = null;
       opened.close();
       channels.delete(id);
@@ -451,16 +485,10 @@ export function createHost(dispatch, memory) {
     lock,
     channel,
     post,
-    now: Date.now,
-    random: Math.random,
-    live: (kind) => counts[kind],
-    microtask,
-    release,
-    timer,
+    command,
     watch,
     headers,
     fetch: fetchStart,
-    read,
     eventSource,
     storage,
   };

@@ -170,9 +170,11 @@ fn send(task: &Weak<RefCell<Task>>, extra: Vec<(String, String)>) {
     let task = task_rc.borrow();
     let request = &task.request;
     let (body_kind, text, bytes) = match &request.body {
-        None => (0, "", &[][..]),
-        Some(Body::Text(text) | Body::Json(text)) => (1, text.as_str(), &[][..]),
-        Some(Body::Bytes(bytes)) => (2, "", bytes.as_slice()),
+        // No bytes, rather than empty ones, unless the body is bytes: the glue then makes no
+        // view of wasm memory for them.
+        None => (0, "", None),
+        Some(Body::Text(text) | Body::Json(text)) => (1, text.as_str(), None),
+        Some(Body::Bytes(bytes)) => (2, "", Some(bytes.as_slice())),
     };
     let credentials = match request.credentials {
         Credentials::Omit => 0,

@@ -69,6 +69,49 @@ pub(crate) mod report {
     pub(crate) const RETURN: u32 = 20;
 }
 
+/// What [`Host::command`] is asked to do (its `what`). The same numbers are in `js/host.js`.
+///
+/// One method for these five rather than one each: every reconnect makes four of them, and
+/// each JS function a reconnect runs is compiled by V8 once it is hot, the compiled code then
+/// staying on the heap: most of a reconnecting client's heap growth was that (issue 10's
+/// memory figure, tests/bench/findings.md section 6).
+mod command {
+    /// Free resource `id`; nothing more is reported about it.
+    pub(crate) const RELEASE: u32 = 1;
+    /// Start timer `id`, to fire in `n` ms (`report::TIMER`).
+    pub(crate) const SET_TIMER: u32 = 2;
+    /// Read the body of fetch `id` (`report::CHUNK`, `FED`, then `END` or `FAIL`).
+    pub(crate) const READ_BODY: u32 = 3;
+    /// Report `report::MICROTASK` with id 0 from a microtask (once until it ran).
+    pub(crate) const QUEUE_MICROTASK: u32 = 4;
+    /// Answers the live count of counter `id` (a [`live`] index).
+    pub(crate) const LIVE_COUNT: u32 = 5;
+}
+
+impl Host {
+    /// Live browser handles of counter `kind` (a [`live`] index).
+    pub(crate) fn live(&self, kind: u32) -> u32 {
+        self.command(command::LIVE_COUNT, kind, 0.0)
+    }
+
+    /// Reads the body of fetch `id`.
+    pub(crate) fn read(&self, id: u32) {
+        self.command(command::READ_BODY, id, 0.0);
+    }
+
+    fn release(&self, id: u32) {
+        self.command(command::RELEASE, id, 0.0);
+    }
+
+    fn set_timer(&self, id: u32, ms: u32) {
+        self.command(command::SET_TIMER, id, f64::from(ms));
+    }
+
+    fn queue_microtask(&self) {
+        self.command(command::QUEUE_MICROTASK, 0, 0.0);
+    }
+}
+
 /// Counter indexes of [`Host::live`], in [`crate::LiveHandles`] order.
 pub(crate) mod live {
     pub(crate) const EVENT_SOURCES: u32 = 0;
@@ -90,18 +133,17 @@ extern "C" {
     #[wasm_bindgen(js_name = createHost)]
     fn create_host(dispatch: &Dispatch, memory: &JsValue) -> Host;
 
+    /// `Date.now`, imported as it is: a free function of numbers needs no glue function (a
+    /// method of the host would get one, a JS function of its own on every reconnect's path).
+    #[wasm_bindgen(js_name = now)]
+    fn date_now() -> f64;
+    /// `Math.random`, likewise.
+    #[wasm_bindgen(js_name = random)]
+    fn math_random() -> f64;
+    /// The commands that carry only numbers (see [`command`]), through one method: one glue
+    /// function, and one JS function, for all of them.
     #[wasm_bindgen(method)]
-    pub(crate) fn now(this: &Host) -> f64;
-    #[wasm_bindgen(method)]
-    pub(crate) fn random(this: &Host) -> f64;
-    #[wasm_bindgen(method)]
-    pub(crate) fn live(this: &Host, kind: u32) -> u32;
-    #[wasm_bindgen(method)]
-    fn microtask(this: &Host);
-    #[wasm_bindgen(method)]
-    fn release(this: &Host, id: u32);
-    #[wasm_bindgen(method)]
-    pub(crate) fn timer(this: &Host, id: u32, ms: f64);
+    fn command(this: &Host, what: u32, id: u32, n: f64) -> u32;
     #[wasm_bindgen(method)]
     pub(crate) fn watch(
         this: &Host,
@@ -123,12 +165,10 @@ extern "C" {
         headers: &str,
         body_kind: u32,
         body_text: &str,
-        body_bytes: &[u8],
+        body_bytes: Option<&[u8]>,
         credentials: u32,
         fetch_function: Option<&JsValue>,
     );
-    #[wasm_bindgen(method)]
-    pub(crate) fn read(this: &Host, id: u32);
     #[wasm_bindgen(method, js_name = eventSource)]
     pub(crate) fn event_source(
         this: &Host,
@@ -267,7 +307,7 @@ pub(crate) fn in_microtask(task: Task) {
         queue.len() == 1
     };
     if first {
-        with_host(|host| host.microtask());
+        with_host(|host| host.queue_microtask());
     }
 }
 
@@ -280,12 +320,18 @@ fn run_microtasks() {
 
 /// `Date.now()`.
 pub(crate) fn now_ms() -> u64 {
-    with_host(|host| host.now()).unwrap_or(0.0) as u64
+    if cfg!(not(target_arch = "wasm32")) {
+        return 0;
+    }
+    date_now() as u64
 }
 
 /// `Math.random()`.
 pub(crate) fn random() -> f64 {
-    with_host(|host| host.random()).unwrap_or(0.0)
+    if cfg!(not(target_arch = "wasm32")) {
+        return 0.0;
+    }
+    math_random()
 }
 
 /// A one-shot timer: `on_fire` runs once, `ms` from now, unless dropped before.
@@ -296,7 +342,7 @@ pub(crate) fn timer(ms: u32, on_fire: impl Fn() + 'static) -> Resource {
         }
         0
     });
-    with_host(|host| host.timer(resource.id(), f64::from(ms)));
+    with_host(|host| host.set_timer(resource.id(), ms));
     resource
 }
 
