@@ -343,28 +343,6 @@ function headerObject(list: string | undefined): Record<string, string> {
   return headers;
 }
 
-/** A `TidingsError` from the wasm client's error report (its `ERROR` notify call). */
-function wasmError(
-  willRetry: number,
-  attempt: number,
-  delay: number,
-  n1: number,
-  n2: number,
-  kind: string,
-  message: string,
-  s1: string | undefined,
-  s2: string | undefined,
-): TidingsError {
-  const details: Record<string, unknown> = { willRetry: willRetry === 1, attempt };
-  if (!Number.isNaN(delay)) details.delay = delay;
-  if (kind === 'http') Object.assign(details, { status: n1, statusText: s1, body: s2 });
-  else if (kind === 'content-type') details.contentType = s1 ?? null;
-  else if (kind === 'gave-up') details.reason = s1;
-  else if (kind === 'stall') Object.assign(details, { silence: n1, limit: n2 });
-  else if (kind === 'incomplete') Object.assign(details, { lastEventId: s1, events: n1 });
-  return new TidingsError(kind as TidingsErrorKind, message, details);
-}
-
 /**
  * Opens a Server-Sent Events stream. Returns at once; the wasm module loads on first use.
  *
@@ -439,6 +417,19 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   let status: Status = 'connecting';
   let closedBeforeReady = false;
   let lastEventId = options.lastEventId ?? '';
+  // Set when a connection ended by itself: the client's last event ID is then the stream's,
+  // which also moved on a block with `id:` and no data, which delivers no event (WHATWG HTML
+  // §9.2.6). Read from the client when asked for, not at every reconnect. (Only a listener
+  // that closed the stream mid-batch leaves the client ahead, and then no error or reconnect
+  // of that connection follows.)
+  let clientIdIsNewer = false;
+  const currentLastEventId = () => {
+    if (clientIdIsNewer && client) {
+      lastEventId = client.lastEventId;
+      clientIdIsNewer = false;
+    }
+    return lastEventId;
+  };
   // Bumped by close() and reconnect(): events of a batch from before are not delivered.
   let epoch = 0;
   // Iterators waiting for events: each has its own unbounded queue, so nothing is lost.
@@ -449,15 +440,14 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     queueMicrotask(() => {
       throw error;
     });
-  const call = (listener: Listener, args: unknown[]) => {
-    try {
-      (listener as (...a: unknown[]) => void)(...args);
-    } catch (error) {
-      rethrowLater(error);
-    }
-  };
   const emit = (type: string, ...args: unknown[]) => {
-    for (const listener of listeners.get(type) ?? none) call(listener, args);
+    for (const listener of listeners.get(type) ?? none) {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        rethrowLater(error);
+      }
+    }
   };
   // `emit` for events, the hot path: one argument, no rest array, the list already found.
   const emitEvent = (list: readonly Listener[], event: SSEEvent<T>) => {
@@ -474,10 +464,15 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     if (!error.willRetry) for (const it of iterators) it.push(error);
   };
 
+  // The epoch of the batch being delivered: its events are dropped once the stream was closed
+  // or reconnected since (see `deliver`).
+  let batchEpoch = epoch;
   const onEvent = (eventType: string | undefined, raw: string, id: string) => {
+    if (epoch !== batchEpoch) return;
     const type = eventType ?? 'message';
     lastEventId = id;
-    const data = decode(type, raw);
+    clientIdIsNewer = false;
+    const data = decode ? decode(type, raw) : raw;
     if (data instanceof DecodeFailure) {
       emit('error', data.error);
       return;
@@ -508,13 +503,8 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     const memory = clientMemory(wasm);
     let records = new Uint32Array(256);
     let delivering = false;
-    // The epoch the batch being delivered belongs to; one handlers object for every batch.
-    let batchEpoch = epoch;
-    const handlers: BatchHandlers = {
-      event: (type, data, id) => {
-        if (epoch === batchEpoch) onEvent(type, data, id);
-      },
-    };
+    // One handlers object for every batch.
+    const handlers: BatchHandlers = { event: onEvent };
     const deliver = (address: number, count: number, text: string) => {
       const outer = batchEpoch;
       batchEpoch = epoch;
@@ -531,13 +521,6 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
       deliverBatch(records, text, handlers, 0, count);
       delivering = false;
       batchEpoch = outer;
-    };
-    // When the connection ended by itself, the client's last event ID is the stream's: it
-    // also moved on a block with `id:` and no data, which delivers no event (WHATWG HTML
-    // §9.2.6). (Only a listener that closed the stream mid-batch leaves the client ahead,
-    // and then no error or reconnect of that connection follows.)
-    const adoptClientId = () => {
-      if (client) lastEventId = client.lastEventId;
     };
     // Everything the wasm client reports, as numbers and strings (see `Notify`).
     const notify = (
@@ -560,13 +543,26 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
           emit('open', { status: Number.isNaN(a) ? undefined : a, headers: headerObject(s), attempt: b } satisfies OpenInfo);
           break;
         case Notify.Error: {
-          const error = wasmError(a, b, c, n1, n2, s!, t!, s1, s2);
-          if (error.willRetry) adoptClientId();
-          fail(error);
+          // (In line, as is `fail`: every reconnect runs this, and each function a reconnect
+          // calls is one more that V8 compiles, its code staying on the heap; findings §6.)
+          // (willRetry, attempt, delay or NaN, n1, n2, kind, message, s1, s2), as client.rs sends it.
+          const kind = s as TidingsErrorKind;
+          const willRetry = a === 1;
+          const details: Record<string, unknown> = { willRetry, attempt: b };
+          if (!Number.isNaN(c)) details.delay = c;
+          if (kind === 'http') Object.assign(details, { status: n1, statusText: s1, body: s2 });
+          else if (kind === 'content-type') details.contentType = s1 ?? null;
+          else if (kind === 'gave-up') details.reason = s1;
+          else if (kind === 'stall') Object.assign(details, { silence: n1, limit: n2 });
+          else if (kind === 'incomplete') Object.assign(details, { lastEventId: s1, events: n1 });
+          const error = new TidingsError(kind, t!, details);
+          if (willRetry) clientIdIsNewer = true;
+          emit('error', error);
+          if (!willRetry) for (const it of iterators) it.push(error);
           break;
         }
         case Notify.Status:
-          if (s === 'reconnecting') adoptClientId();
+          if (s === 'reconnecting') clientIdIsNewer = true;
           status = s as Status;
           emit('status', s);
           break;
@@ -632,7 +628,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     },
     get lastEventId() {
       // Tracked here, per delivered event (the wasm client counts whole batches).
-      return lastEventId;
+      return currentLastEventId();
     },
     get role() {
       return role;
@@ -655,7 +651,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
     reconnect() {
       epoch++;
       // From the last event delivered here: inside a batch the wasm client is further on.
-      client?.reconnect(lastEventId);
+      client?.reconnect(currentLastEventId());
     },
     [disposeSymbol]() {
       stream.close();

@@ -131,12 +131,13 @@ export type Decoder = (type: string, raw: string) => unknown;
 /**
  * Builds the decoder for a set of options: `parse` (or an alias), then the event type's schema.
  * The decoder function is picked once; the schema map is read per event (the hooks hand in a
- * getter for their latest one). @internal
+ * getter for their latest one). `undefined` when there is nothing to decode (the data is the
+ * raw string): the caller then calls nothing per event. @internal
  */
-export function createDecoder(options: DecodeOptions<any, any, any>): Decoder {
+export function createDecoder(options: DecodeOptions<any, any, any>): Decoder | undefined {
   const { serializer } = options;
   const given = options.parse ?? options.parser ?? (serializer ? (s: string) => serializer.read(s) : undefined);
-  if (!given && !options.schema) return (_type, raw) => raw;
+  if (!given && !options.schema) return undefined;
   const decode: ((s: string) => unknown) | undefined = given ?? (options.schema ? JSON.parse : undefined);
   return (type, raw) => {
     let data: unknown = raw;

@@ -213,7 +213,7 @@ export function createFakeStream<M = Uniform<string>>(url: string, options: AnyC
       }
       if (init.id !== undefined) lastEventId = init.id;
       const type = init.event ?? 'message';
-      const data = decode(type, raw);
+      const data = decode ? decode(type, raw) : raw;
       if (data instanceof DecodeFailure) {
         emit('error', data.error);
         return;
