@@ -27,13 +27,13 @@ const memories = /* @__PURE__ */ new Map<ClientWasm, WebAssembly.Memory>();
 const keepMemory = (memory: WebAssembly.Memory, glue: ClientWasm) => memories.set(glue, memory);
 
 const clientModule = /* @__PURE__ */ lazyModule<ClientWasm>(
-  () => import('../wasm/tidings_wasm.js'),
+  () => import('./client-glue.js'),
   () => new URL('../wasm/tidings_wasm_bg.wasm', import.meta.url),
   keepMemory,
 );
 
 const shareModule = /* @__PURE__ */ lazyModule<ClientWasm>(
-  () => import('../wasm/tidings_wasm_share.js'),
+  () => import('./client-share-glue.js'),
   () => new URL('../wasm/tidings_wasm_share_bg.wasm', import.meta.url),
   keepMemory,
 );
