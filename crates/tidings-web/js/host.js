@@ -100,12 +100,15 @@ export function createHost(dispatch, memory) {
     return slots.has(id) ? dispatch(id, what, n, text) : 0;
   };
 
-  function runMicrotasks() {
-    microtaskQueued = false;
-    dispatch(0, MICROTASK, 0, undefined);
-  }
-
+  // A timer's callback (`slot`, `id`: the timer's) and the microtask's (no arguments): one
+  // function for both, as every reconnect runs both and each function a reconnect runs is one
+  // more that V8 compiles and keeps (tests/bench/findings.md, section 6).
   function fire(slot, id) {
+    if (slot === undefined) {
+      microtaskQueued = false;
+      dispatch(0, MICROTASK, 0, undefined);
+      return;
+    }
     if (slots.get(id) !== slot) return;
     // A fired timer is no longer pending: it counts as released, and RELEASE clears nothing.
     slot.kind = FIRED_TIMER;
@@ -159,7 +162,7 @@ export function createHost(dispatch, memory) {
       case QUEUE_MICROTASK:
         if (!microtaskQueued) {
           microtaskQueued = true;
-          queueMicrotask(runMicrotasks);
+          queueMicrotask(fire);
         }
         return 0;
       case LIVE_COUNT:
