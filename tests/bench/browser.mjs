@@ -1,7 +1,7 @@
 // Event delivery and memory in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core). Prints one JSON document on stdout.
 //
-//   node tests/bench/browser.mjs [--smoke] [--runs N] [--client-runs N] [--warmup N] [--reconnects N] [--steady N]
+//   node tests/bench/browser.mjs [--smoke] [--runs N] [--client-runs N] [--warmup N] [--reconnects N] [--steady N] [--memory-runs N]
 //
 // Prepares a temp dir with the page, esbuild bundles of the peers (the browser cannot resolve
 // their bare or extension-less imports) and the workload files, serves it with
@@ -13,7 +13,8 @@
 //     fetch + TextDecoder read-only floor;
 //  3. memory: JS heap (CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage) after the first
 //     reconnect, after the warm-up (--warmup, 100) and up to --reconnects (1,100) of one
-//     connect() client on /sse/drop?after=1, and the same for a plain fetch reconnect loop.
+//     connect() client on /sse/drop?after=1, and the same for a plain fetch reconnect loop;
+//     --memory-runs (3) runs of each, the one of median growth reported.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,10 @@ const reconnects = option('--reconnects', smoke ? 60 : 1100);
 // One more point after the last checkpoint, reported apart: growth once V8 has compiled what
 // it will (measured: between reconnects 100 and 1,100 most of tidings' growth is JIT code).
 const steadyTo = option('--steady', smoke ? 80 : 2100);
+// The memory runs, each client in turn: the growth of one run moves by ±25% from one run to
+// the next, the fetch loop's as much as tidings' (findings.md 6.), so the report takes the run
+// of median growth of each client (all runs' growths are reported next to it).
+const memoryRuns = option('--memory-runs', smoke ? 2 : 3); // (smoke: 2, to run the median path)
 if (!(warmup > 0 && reconnects > warmup)) throw new Error(`need 0 < --warmup (${warmup}) < --reconnects (${reconnects})`);
 const log = (...m) => process.stderr.write(`[browser] ${m.join(' ')}\n`);
 
@@ -100,10 +105,10 @@ try {
   await page.close();
 
   // Memory, each client in a fresh page, so the wasm instance and heap carry nothing from the
-  // runs above: tidings connect(), then the baseline fetch loop (the browser's own bookkeeping).
-  log(`memory, ${reconnects} reconnects (growth measured from ${warmup})`);
-  const memory = {};
-  for (const kind of ['tidings', 'fetch-loop']) {
+  // runs above: tidings connect(), then the baseline fetch loop (the browser's own bookkeeping),
+  // alternating, so that a change in the machine's load touches both alike.
+  log(`memory, ${memoryRuns} x ${reconnects} reconnects (growth measured from ${warmup})`);
+  const measureMemory = async (kind) => {
     const memPage = await browser.newPage();
     memPage.on('pageerror', (error) => log('page error:', error.message));
     memPage.setDefaultTimeout(600_000);
@@ -133,11 +138,26 @@ try {
     }
     const steady = steadyTo > reconnects ? await heap(await memPage.evaluate((k) => window.benchMemoryUntil(k), steadyTo)) : undefined;
     const stopped = await heap(await memPage.evaluate(() => window.benchMemoryStop()));
-    memory[kind] = { target: reconnects, warmup, first, checkpoints, from: checkpoints[0], after: checkpoints[checkpoints.length - 1], steady, stopped };
     await memPage.close();
+    const from = checkpoints[0];
+    const after = checkpoints[checkpoints.length - 1];
+    return { target: reconnects, warmup, first, checkpoints, from, after, steady, stopped, growth: after.heap - from.heap };
+  };
+  const memory = { tidings: [], 'fetch-loop': [] };
+  for (let run = 0; run < memoryRuns; run++) {
+    for (const kind of Object.keys(memory)) {
+      const result = await measureMemory(kind);
+      log(`memory run ${run + 1}: ${kind} grew ${result.growth} B from ${warmup} to ${reconnects}`);
+      memory[kind].push(result);
+    }
   }
+  // The run of median growth (the lower middle one for an even count), with every run's growth.
+  const medianRun = (results) => {
+    const sorted = [...results].sort((a, b) => a.growth - b.growth);
+    return { ...sorted[Math.floor((sorted.length - 1) / 2)], runGrowths: results.map((r) => r.growth) };
+  };
 
-  process.stdout.write(`${JSON.stringify({ chromium: chromiumVersion, runs, clientRuns, parsers, clients, boundary, memory: memory.tidings, memoryBaseline: memory['fetch-loop'] }, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify({ chromium: chromiumVersion, runs, clientRuns, parsers, clients, boundary, memory: medianRun(memory.tidings), memoryBaseline: medianRun(memory['fetch-loop']) }, null, 1)}\n`);
 } finally {
   if (browser) await browser.close();
   if (server) server.kill('SIGTERM');

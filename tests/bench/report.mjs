@@ -201,6 +201,8 @@ const heapRatio = baselineGrowth.bytes > 0 ? tidingsGrowth.bytes / baselineGrowt
 const heapAllowance = Math.max(2 * Math.max(baselineGrowth.bytes, 0), baselineGrowth.noise);
 const heapByNoise = heapAllowance > 2 * baselineGrowth.bytes;
 const growthText = (g) => `${fmt(g.bytes)} B (${fmt(g.perReconnect, 1)} B/reconnect, ${g.percent.toFixed(2)}% of the heap at ${fmt(g.from)})`;
+// Older JSON has one run per client; newer has the run of median growth and every run's growth.
+const runsText = (m) => (m.runGrowths && m.runGrowths.length > 1 ? `, the median of ${m.runGrowths.length} runs: ${m.runGrowths.map((b) => `${fmt(b)} B`).join(', ')}` : '');
 
 /**
  * One row of the table. `num` is the measured number, `goal` the target number (`min`: at least,
@@ -238,9 +240,9 @@ for (const [workload, figure, was, goal] of [
 target10({
   figure: `Heap growth (JS heap after GC) from reconnect ${fmt(tidingsGrowth.from)} to ${fmt(tidingsGrowth.to)}, \`connect()\``,
   was: '–', kind: 'heap',
-  measured: `${growthText(tidingsGrowth)}; ratio ${heapRatio === undefined ? `n/a (baseline ${baselineGrowth.bytes < 0 ? 'shrank' : 'did not grow'})` : x(heapRatio)}`,
+  measured: `${growthText(tidingsGrowth)}${runsText(mem)}; ratio ${heapRatio === undefined ? `n/a (baseline ${baselineGrowth.bytes < 0 ? 'shrank' : 'did not grow'})` : x(heapRatio)}`,
   num: tidingsGrowth.bytes,
-  peer: `${growthText(baselineGrowth)} (plain fetch loop, ${fmt(baselineGrowth.from)} to ${fmt(baselineGrowth.to)}); its noise ${fmt(baselineGrowth.noise)} B`,
+  peer: `${growthText(baselineGrowth)} (plain fetch loop, ${fmt(baselineGrowth.from)} to ${fmt(baselineGrowth.to)}${runsText(base)}); its noise ${fmt(baselineGrowth.noise)} B`,
   floor: '–',
   goal: heapAllowance, dir: 'max',
   target: `≤ 2x the baseline's growth${heapByNoise ? `; the baseline ${baselineGrowth.bytes > 0 ? 'grew less than' : 'did not grow beyond'} its noise, so judged as ≤ its noise, ${fmt(heapAllowance)} B` : `, ${fmt(heapAllowance)} B`}`,
@@ -426,10 +428,10 @@ ${stormTable}
 One client on \`/sse/drop?after=1\` (the server cuts the connection after each event; retry
 1–2 ms), each in a fresh Chromium page: tidings \`connect()\`, then as the baseline the smallest
 hand-written \`fetch\` reconnect loop on the same endpoint (it shows the browser's own per-request
-bookkeeping, which every client pays). Heap = CDP \`HeapProfiler.collectGarbage\` then
+bookkeeping, which every client pays); ${mem.runGrowths ? `${mem.runGrowths.length} runs of each, in turn, the figures and the table below from each client's run of median growth` : 'one run of each'}. Heap = CDP \`HeapProfiler.collectGarbage\` then
 \`Runtime.getHeapUsage().usedSize\` (median of 3). Growth after warm-up, from reconnect
-${fmt(tidingsGrowth.from)} to ${fmt(tidingsGrowth.to)} (issue 10's measure): tidings **${growthText(tidingsGrowth)}**, baseline
-**${growthText(baselineGrowth)}**; ratio ${heapRatio === undefined ? `n/a (the baseline ${baselineGrowth.bytes < 0 ? 'shrank' : 'did not grow'})` : `**${x(heapRatio)}**`}. The baseline's noise
+${fmt(tidingsGrowth.from)} to ${fmt(tidingsGrowth.to)} (issue 10's measure): tidings **${growthText(tidingsGrowth)}**${runsText(mem)}, baseline
+**${growthText(baselineGrowth)}**${runsText(base)}; ratio ${heapRatio === undefined ? `n/a (the baseline ${baselineGrowth.bytes < 0 ? 'shrank' : 'did not grow'})` : `**${x(heapRatio)}**`}. The baseline's noise
 (the most its heap moved between the checkpoints from reconnect ${fmt(baselineGrowth.from)} on, or between the samples of one
 checkpoint) is ${fmt(baselineGrowth.noise)} B; tidings' is ${fmt(tidingsGrowth.noise)} B. Growth from the first reconnect to the last (issue 6's
 measure, warm-up included): tidings ${(growth * 100).toFixed(2)}% (${fmt(mem.after.heap - mem.first.heap)} B), baseline
