@@ -455,7 +455,7 @@ export function connect(url: string, options: ConnectOptions<any, any, any> = {}
   };
 
   // The epoch of the batch being delivered: its events are dropped once the stream was closed
-  // or reconnected since (see `deliver`).
+  // or reconnected since (set by `notify` for each batch).
   let batchEpoch = epoch;
   const onEvent = (eventType: string | undefined, raw: string, id: string) => {
     if (epoch !== batchEpoch) return;
