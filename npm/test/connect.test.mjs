@@ -33,6 +33,26 @@ test('connect() delivers numbered events, then stops on the server\'s 204', asyn
   assert.deepEqual(seen.requests.map((r) => r.last_event_id), [null, '2']);
 });
 
+test('metrics: zeros until the client runs, then its events, bytes, reconnects and last event time', async () => {
+  const id = session('metrics');
+  const startedAt = Date.now();
+  const s = connect(`${server.url}/sse/ticks?count=3&interval_ms=5&session=${id}`);
+  // The wasm client starts after a microtask at the earliest: nothing counted yet.
+  assert.deepEqual(s.metrics, { messages: 0, bytes: 0, reconnects: 0, connectedMs: 0, lastEventAt: null });
+  const data = [];
+  s.on('message', (e) => data.push(e.data));
+  await closed(s);
+  const m = s.metrics;
+  assert.equal(data.length, 3);
+  assert.equal(m.messages, 3);
+  // The stream ends after its 3 events, the client reconnects once and gets the server's 204.
+  assert.equal(m.reconnects, 1);
+  // At least each event's `data: ` line and its blank line came over the wire.
+  assert.ok(m.bytes >= data.reduce((sum, d) => sum + 'data: '.length + d.length + 2, 0), `bytes ${m.bytes}`);
+  assert.ok(m.connectedMs >= 0 && m.connectedMs <= Date.now() - startedAt, `connectedMs ${m.connectedMs}`);
+  assert.ok(m.lastEventAt >= startedAt && m.lastEventAt <= Date.now(), `lastEventAt ${m.lastEventAt}`);
+});
+
 test('a 404 is a typed error with the status and the body, and no retry', async () => {
   const s = connect(`${server.url}/sse/status/404?session=${session('404')}`);
   const errors = [];
