@@ -67,11 +67,11 @@ try {
     }
     return counts;
   };
+  await page.evaluate((k) => window.benchMemoryStart(k), kind);
+  await page.evaluate((n) => window.benchMemoryUntil(n), n1);
   if (compiled) {
     // A marker: a function of this name, compiled (hence logged) when it first runs.
     const mark = (name) => page.evaluate((n) => new Function(`function ${n}() { return 1 } return ${n}()`)(), name);
-    await page.evaluate((k) => window.benchMemoryStart(k), kind);
-    await page.evaluate((n) => window.benchMemoryUntil(n), n1);
     await cdp.send('HeapProfiler.collectGarbage');
     await mark('TIDINGS_MARK_A');
     await page.evaluate((n) => window.benchMemoryUntil(n), n2);
@@ -98,20 +98,18 @@ try {
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
     console.log(`JS functions compiled from ${n1} to ${n2} reconnects (${kind}): ${total}`);
     for (const [key, n] of [...counts].sort((x, y) => y[1] - x[1])) console.log(`${String(n).padStart(4)}  ${key}`);
-    process.exit(0);
+  } else {
+    const a = await snapshot();
+    await page.evaluate((n) => window.benchMemoryUntil(n), n2);
+    const b = await snapshot();
+    const rows = [...b.entries()]
+      .map(([key, v]) => ({ key, dn: v.n - (a.get(key)?.n ?? 0), dbytes: v.bytes - (a.get(key)?.bytes ?? 0) }))
+      .filter((r) => r.dbytes > 0 || r.dn > 0)
+      .sort((x, y) => y.dbytes - x.dbytes)
+      .slice(0, 25);
+    console.log(`growth from ${n1} to ${n2} reconnects (count, bytes):`);
+    for (const r of rows) console.log(`${String(r.dn).padStart(7)} ${String(r.dbytes).padStart(9)}  ${r.key}`);
   }
-  await page.evaluate((k) => window.benchMemoryStart(k), kind);
-  await page.evaluate((n) => window.benchMemoryUntil(n), n1);
-  const a = await snapshot();
-  await page.evaluate((n) => window.benchMemoryUntil(n), n2);
-  const b = await snapshot();
-  const rows = [...b.entries()]
-    .map(([key, v]) => ({ key, dn: v.n - (a.get(key)?.n ?? 0), dbytes: v.bytes - (a.get(key)?.bytes ?? 0) }))
-    .filter((r) => r.dbytes > 0 || r.dn > 0)
-    .sort((x, y) => y.dbytes - x.dbytes)
-    .slice(0, 25);
-  console.log(`growth from ${n1} to ${n2} reconnects (count, bytes):`);
-  for (const r of rows) console.log(`${String(r.dn).padStart(7)} ${String(r.dbytes).padStart(9)}  ${r.key}`);
 } finally {
   if (browser) await browser.close();
   if (server) server.kill('SIGTERM');
