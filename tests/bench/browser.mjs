@@ -9,8 +9,9 @@
 //  1. parser workloads in the page (tidings createParser vs eventsource-parser + TextDecoder,
 //     and a TextDecoder-only floor);
 //  2. full clients over the server's /sse/file: tidings connect(), eventsource-parser over
-//     fetch + TextDecoder, @microsoft/fetch-event-source, native EventSource, and a
-//     fetch + TextDecoder read-only floor;
+//     fetch + TextDecoder (as its users fetch, and with tidings' `cache: 'no-store'`),
+//     @microsoft/fetch-event-source, native EventSource, and two fetch + TextDecoder
+//     read-only floors (plain, and `cache: 'no-store'`);
 //  3. memory: JS heap (CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage) after the first
 //     reconnect, after the warm-up (--warmup, 100) and up to --reconnects (1,100) of one
 //     connect() client on /sse/drop?after=1, and the same for a plain fetch reconnect loop;
@@ -36,7 +37,10 @@ const option = (name, fallback) => {
 // 9 timed runs (5 until 2026-12-04): the client runs are bimodal on this machine (findings.md 1.),
 // and a median of 5 moved `connect()`'s token stream between 0.74x and 0.90x from one run to the next.
 const runs = option('--runs', smoke ? 1 : 9);
-const clientRuns = option('--client-runs', smoke ? 1 : 9);
+// 14 for the clients: the page orders each round so that over 14 rounds each of its 7
+// clients follows every other one twice (a balanced design, page/bench.mjs); the client after
+// the native EventSource is slower (findings.md 1.).
+const clientRuns = option('--client-runs', smoke ? 1 : 14);
 // Issue 10 measures heap growth from reconnect 100 (after warm-up: JIT, caches, the browser's
 // own per-origin state) to reconnect 1,100. Smoke: 10 -> 60, enough to exercise every step.
 const warmup = option('--warmup', smoke ? 10 : 100);

@@ -26,6 +26,50 @@ window.benchParsers = async ({ smoke, runs }) => {
 
 /** The client that only reads and decodes (no events): skipped by the event checks. */
 const CLIENT_FLOOR = 'fetch + TextDecoder, read only (floor)';
+const CLIENT_FLOOR_NO_STORE = "fetch (cache: 'no-store') + TextDecoder, read only (tidings' floor)";
+const PEER_NO_STORE = "eventsource-parser + fetch (cache: 'no-store') + TextDecoder";
+
+/** Reads a stream's body to its end and decodes it, nothing else (the floors). */
+async function readOnly(url, init) {
+  let bytes = 0;
+  let chars = 0;
+  const response = await fetch(url, init);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.length;
+    chars += decoder.decode(value, { stream: true }).length;
+  }
+  chars += decoder.decode().length;
+  return { events: null, bytes, chars };
+}
+
+/** eventsource-parser over fetch + a streaming TextDecoder, as its README has its users run it. */
+async function viaEventsourceParser(url, expected, init) {
+  let events = 0;
+  let chars = 0;
+  const response = await fetch(url, init);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const parser = espCreateParser({
+    onEvent(event) {
+      events++;
+      chars += event.data.length;
+    },
+  });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+    if (events === expected) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return { events, chars };
+}
 
 /** Full clients over the dev server: each resolves at the expected event count (the floor: at the end of the body). */
 const clients = {
@@ -47,48 +91,20 @@ const clients = {
         reject(error);
       });
     }),
-  // The floor (issue 10): fetch the same body and decode it, nothing else: what any client
-  // that hands out JS strings pays the browser. It has no events to count, so it resolves at
-  // the end of the body (/sse/file ends the response after the file; the last event ends
-  // there too) and reports the bytes it read, which the caller checks against the file.
-  [CLIENT_FLOOR]: async (url) => {
-    let bytes = 0;
-    let chars = 0;
-    const response = await fetch(url);
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.length;
-      chars += decoder.decode(value, { stream: true }).length;
-    }
-    chars += decoder.decode().length;
-    return { events: null, bytes, chars };
-  },
-  'eventsource-parser + fetch + TextDecoder': async (url, expected) => {
-    let events = 0;
-    let chars = 0;
-    const response = await fetch(url);
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    const parser = espCreateParser({
-      onEvent(event) {
-        events++;
-        chars += event.data.length;
-      },
-    });
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-      if (events === expected) {
-        await reader.cancel();
-        break;
-      }
-    }
-    return { events, chars };
-  },
+  // The floors (issue 10): fetch the same body and decode it, nothing else: what any client
+  // that hands out JS strings pays the browser. No events to count, so each resolves at the
+  // end of the body (/sse/file ends the response after the file; the last event ends there
+  // too) and reports the bytes it read, which the caller checks against the file. One with
+  // `fetch(url)`, as the peers fetch; one with `cache: 'no-store'`, as tidings' fetch
+  // transport does (to need no CORS preflight): in Chromium that read alone is faster (a
+  // `no-cache` stream is otherwise stored in the HTTP cache as it arrives, presumably), so
+  // it is the floor of tidings' own figure.
+  [CLIENT_FLOOR]: (url) => readOnly(url),
+  [CLIENT_FLOOR_NO_STORE]: (url) => readOnly(url, { cache: 'no-store' }),
+  'eventsource-parser + fetch + TextDecoder': (url, expected) => viaEventsourceParser(url, expected),
+  // The same peer with tidings' fetch option, to tell what comes from parsing from what
+  // comes from the cache mode.
+  [PEER_NO_STORE]: (url, expected) => viaEventsourceParser(url, expected, { cache: 'no-store' }),
   '@microsoft/fetch-event-source': (url, expected) =>
     new Promise((resolve, reject) => {
       let events = 0;
@@ -134,6 +150,24 @@ const clients = {
     }),
 };
 
+/**
+ * The orders of a round-robin of `n` clients in which, over the returned rounds, each client
+ * immediately follows every other client equally often (a Williams design: `n` rounds for an
+ * even `n`, `2n` for an odd one, the second half the first half reversed). Round 0 is
+ * 0, 1, n-1, 2, n-2, …; round r adds r to each (mod n).
+ */
+function balancedOrders(n) {
+  const first = [0];
+  for (let low = 1, high = n - 1; first.length < n; ) {
+    first.push(low++);
+    if (first.length < n) first.push(high--);
+  }
+  const orders = [];
+  for (let r = 0; r < n; r++) orders.push(first.map((k) => (k + r) % n));
+  if (n % 2 === 1) for (let r = 0; r < n; r++) orders.push([...orders[r]].reverse());
+  return orders;
+}
+
 /** `files`: [{name, file, chunk, events, bytes, title}] prepared by the Node side. */
 window.benchClients = async ({ files, runs }) => {
   // Required, not skipped when missing: without it the figures are biased again (see below).
@@ -145,24 +179,27 @@ window.benchClients = async ({ files, runs }) => {
     const times = Object.fromEntries(Object.keys(clients).map((name) => [name, []]));
     const chars = {};
     const entries = Object.entries(clients);
+    const orders = balancedOrders(entries.length);
     for (let round = 0; round <= runs; round++) {
-      // Rotated every round, with a pause before each client: what one client leaves behind
-      // (the native EventSource's 100,000 events to collect, sockets closing) must not be
-      // timed as the next one's connection setup. Measured: without this, whichever client
-      // followed EventSource took ~0.5 s longer to open.
-      for (let k = 0; k < entries.length; k++) {
-        const [name, run] = entries[(round + k) % entries.length];
+      // A new order every round, in which each client follows every other one equally often
+      // over the design's rounds (see `balancedOrders`), with a pause before each client: what
+      // one client leaves behind (the native EventSource's 100,000 events to collect, sockets
+      // closing) must not be timed as the next one's connection setup. Measured: without the
+      // pause, whichever client followed EventSource took ~0.5 s longer to open; with it, the
+      // client after EventSource is still slower (findings.md 1.), so no client may always
+      // follow the same one.
+      for (const k of orders[round % orders.length]) {
+        const [name, run] = entries[k];
         await new Promise((resolve) => setTimeout(resolve, 300));
         // A full collection before each client: without it, the garbage the previous client
         // left (the native EventSource's 100,000 MessageEvents) is collected during the next
-        // one's run. The rotation puts tidings right after EventSource in every round, and it
-        // measured ≈ 1.6x slower for that alone (tests/bench/findings.md).
+        // one's run: measured ≈ 1.6x slower for that alone (tests/bench/findings.md).
         gc();
         const start = performance.now();
         const result = await withTimeout(run(url, workload.events), `${name} on ${workload.name}`);
         const ms = performance.now() - start;
         if (round > 0) times[name].push(ms);
-        if (name === CLIENT_FLOOR) {
+        if (name === CLIENT_FLOOR || name === CLIENT_FLOOR_NO_STORE) {
           // No events and not the data length; all of the body instead.
           if (result.bytes !== workload.bytes) throw new Error(`${name}: ${result.bytes} bytes, expected ${workload.bytes}`);
           continue;
@@ -180,7 +217,7 @@ window.benchClients = async ({ files, runs }) => {
         title: workload.title,
         impl: name,
         bytes: workload.bytes,
-        events: name === CLIENT_FLOOR ? 0 : workload.events,
+        events: name === CLIENT_FLOOR || name === CLIENT_FLOOR_NO_STORE ? 0 : workload.events,
         runs,
         ms: median(times[name]),
         msAll: times[name].map((t) => Math.round(t * 10) / 10),
