@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { balancedOrders } from './order.mjs';
 import { workloads } from './workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,6 +29,8 @@ const option = (name, fallback) => {
   const [value] = args.splice(i, 2).slice(1);
   return value;
 };
+// A multiple of the order design's rounds (order.mjs) balances the order exactly: 12 for one or two
+// builds (with the peer, 3 contenders: 6 rounds), 12 or 16 for three (4 contenders: 4 rounds).
 const runs = Number(option('--runs', 11));
 const workloadName = option('--workload', 'tokens');
 const profileDir = option('--profile', undefined);
@@ -139,10 +142,14 @@ window.ready = true;
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   }
-  // Round 0 warms up and is not counted; the order rotates every round.
+  // Round 0 warms up and is not counted. Each round has its own order, in which every
+  // contender follows every other one equally often over the design's rounds (order.mjs:
+  // 2 rounds for one build and the peer, 6 for two builds): with a rotation by one, each build
+  // always followed the same contender, and what ran just before changes a run's time.
+  const orders = balancedOrders(names.length);
   for (let round = 0; round <= runs; round++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(round + k) % names.length];
+    for (const k of orders[round % orders.length]) {
+      const name = names[k];
       const profile = cdp && round > 0;
       if (profile) await cdp.send('Profiler.start');
       const ms = await page.evaluate(([n, u, e]) => window.runOnce(n, u, e), [name, url, workload.events]);

@@ -38,7 +38,7 @@ const option = (name, fallback) => {
 // and a median of 5 moved `connect()`'s token stream between 0.74x and 0.90x from one run to the next.
 const runs = option('--runs', smoke ? 1 : 9);
 // 14 for the clients: the page orders each round so that over 14 rounds each of its 7
-// clients follows every other one twice (a balanced design, page/bench.mjs); the client after
+// clients follows every other one twice (a balanced design, order.mjs); the client after
 // the native EventSource is slower (findings.md 1.).
 const clientRuns = option('--client-runs', smoke ? 1 : 14);
 // Issue 10 measures heap growth from reconnect 100 (after warm-up: JIT, caches, the browser's
@@ -60,7 +60,7 @@ let server;
 let browser;
 try {
   // --- the page and its files ---------------------------------------------------------------
-  for (const file of ['page/index.html', 'page/bench.mjs', 'workloads.mjs', 'parsers.mjs']) {
+  for (const file of ['page/index.html', 'page/bench.mjs', 'workloads.mjs', 'parsers.mjs', 'order.mjs']) {
     copyFileSync(join(here, file), join(dir, file.replace('page/', '')));
   }
   mkdirSync(join(dir, 'vendor'));

@@ -4,6 +4,7 @@ import { connect, createParser as tidingsCreateParser, init } from '/pkg/dist/in
 import { memoryOf } from '/pkg/dist/wasm-load.js';
 import { fetchEventSource } from './vendor/fetch-event-source.js';
 import { createParser as espCreateParser } from './vendor/eventsource-parser.js';
+import { balancedOrders } from './order.mjs';
 import { median, parserRunners, runParserBench } from './parsers.mjs';
 import { split, workloads } from './workloads.mjs';
 
@@ -150,24 +151,6 @@ const clients = {
     }),
 };
 
-/**
- * The orders of a round-robin of `n` clients in which, over the returned rounds, each client
- * immediately follows every other client equally often (a Williams design: `n` rounds for an
- * even `n`, `2n` for an odd one, the second half the first half reversed). Round 0 is
- * 0, 1, n-1, 2, n-2, …; round r adds r to each (mod n).
- */
-function balancedOrders(n) {
-  const first = [0];
-  for (let low = 1, high = n - 1; first.length < n; ) {
-    first.push(low++);
-    if (first.length < n) first.push(high--);
-  }
-  const orders = [];
-  for (let r = 0; r < n; r++) orders.push(first.map((k) => (k + r) % n));
-  if (n % 2 === 1) for (let r = 0; r < n; r++) orders.push([...orders[r]].reverse());
-  return orders;
-}
-
 /** `files`: [{name, file, chunk, events, bytes, title}] prepared by the Node side. */
 window.benchClients = async ({ files, runs }) => {
   // Required, not skipped when missing: without it the figures are biased again (see below).
@@ -182,7 +165,7 @@ window.benchClients = async ({ files, runs }) => {
     const orders = balancedOrders(entries.length);
     for (let round = 0; round <= runs; round++) {
       // A new order every round, in which each client follows every other one equally often
-      // over the design's rounds (see `balancedOrders`), with a pause before each client: what
+      // over the design's rounds (see order.mjs), with a pause before each client: what
       // one client leaves behind (the native EventSource's 100,000 events to collect, sockets
       // closing) must not be timed as the next one's connection setup. Measured: without the
       // pause, whichever client followed EventSource took ~0.5 s longer to open; with it, the
