@@ -223,9 +223,11 @@ const target10 = (row) => {
 const fes = sizeOf('@microsoft/fetch-event-source: fetchEventSource');
 const esp = sizeOf('eventsource-parser: createParser');
 const connectShare = sizeOf('tidings: connect with share');
-const sizeRow = (figure, was, u, peer, peerName, goal, targetText) =>
-  target10({ figure, was, kind: 'size', measured: kb(u.bundled.gzip), num: u.bundled.gzip, peer: `${kb(peer.bundled.gzip)} (${peerName})`, floor: `${kb(u.bundledJs.gzip)} (our JS alone)`, floorNum: u.bundledJs.gzip, goal, dir: 'max', target: targetText });
-sizeRow('App importing only `connect`, bundled + minified, JS + wasm, gzip', '53.9 KB', connectOnly, fes, 'fetch-event-source', 20_000, '≤ 20 KB (aim 12)');
+const sizeRow = (figure, was, u, peer, peerName, goal, targetText, extra = {}) =>
+  target10({ ...extra, figure, was, kind: 'size', measured: kb(u.bundled.gzip), num: u.bundled.gzip, peer: `${kb(peer.bundled.gzip)} (${peerName})`, floor: `${kb(u.bundledJs.gzip)} (our JS alone)`, floorNum: u.bundledJs.gzip, goal, dir: 'max', target: targetText });
+// For scale: the parser module alone (the core parser, the batch encoder and an allocator; no
+// client), which any client module contains and exceeds.
+sizeRow('App importing only `connect`, bundled + minified, JS + wasm, gzip', '53.9 KB', connectOnly, fes, 'fetch-event-source', 20_000, '≤ 20 KB (aim 12)', { parserWasm: size.wasm.parser.gzip });
 if (connectShare) sizeRow('App calling `connect` with `share: true` (same measure: the connect-only JS + the client-with-sharing .wasm)', '–', connectShare, fes, 'fetch-event-source', undefined, '–');
 sizeRow('App importing only `createParser`, same measure', '11.7 KB', parserOnly, esp, 'eventsource-parser', 10_000, '≤ 10 KB');
 const cr = chromiumClients.ratios;
@@ -312,7 +314,7 @@ const closeness = missed.map((t) => {
     const wasmNow = t.num - t.floorNum;
     const wasmRoom = t.goal - t.floorNum;
     return wasmRoom > 0
-      ? `${short(t)}: ${kb(t.num)} against ≤ ${kb(t.goal)}; the JS alone is ${kb(t.floorNum)}, so the wasm (${kb(wasmNow)} gzip) must shrink to ≤ ${kb(wasmRoom)}, ${((wasmRoom / wasmNow) * 100).toFixed(0)}% of its size now.`
+      ? `${short(t)}: ${kb(t.num)} against ≤ ${kb(t.goal)}; the JS alone is ${kb(t.floorNum)}, so the wasm (${kb(wasmNow)} gzip) must shrink to ≤ ${kb(wasmRoom)}, ${((wasmRoom / wasmNow) * 100).toFixed(0)}% of its size now${t.parserWasm ? ` (the parser module alone, with no client in it, is ${kb(t.parserWasm)}, leaving ${kb(wasmRoom - t.parserWasm)} for the client)` : ''}.`
       : `${short(t)}: ${kb(t.num)} against ≤ ${kb(t.goal)}; the JS alone (${kb(t.floorNum)}) already exceeds the target, so the JS must shrink too.`;
   }
   if (t.kind === 'heap') {
@@ -322,7 +324,7 @@ const closeness = missed.map((t) => {
   if (floor === undefined) return `${short(t)}: ${x(t.num)} against ${t.target} (no floor measured).`;
   return floor < t.goal
     ? `${short(t)}: ${x(t.num)} against ${t.target}, but the floor is ${x(floor)}: out of reach for any implementation that decodes every byte with the browser's TextDecoder; the figure is ${((t.num / floor) * 100).toFixed(0)}% of the floor.`
-    : `${short(t)}: ${x(t.num)} against ${t.target}, floor ${x(floor)}: within reach; the figure is ${((t.num / floor) * 100).toFixed(0)}% of the floor and the target ${((t.goal / floor) * 100).toFixed(0)}% of it.`;
+    : `${short(t)}: ${x(t.num)} against ${t.target}, floor ${x(floor)}: not ruled out by the floor; the figure is ${((t.num / floor) * 100).toFixed(0)}% of the floor and the target ${((t.goal / floor) * 100).toFixed(0)}% of it.`;
 });
 const judged = issue10.filter((t) => t.met !== undefined);
 const issue10Summary = missed.length
