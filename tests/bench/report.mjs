@@ -231,6 +231,7 @@ sizeRow('App importing only `connect`, bundled + minified, JS + wasm, gzip', '53
 if (connectShare) sizeRow('App calling `connect` with `share: true` (same measure: the connect-only JS + the client-with-sharing .wasm)', '–', connectShare, fes, 'fetch-event-source', undefined, '–');
 sizeRow('App importing only `createParser`, same measure', '11.7 KB', parserOnly, esp, 'eventsource-parser', 10_000, '≤ 10 KB');
 const cr = chromiumClients.ratios;
+const ours = rowOf(browser.clients, 'tokens', 'tidings connect()');
 target10({
   figure: 'Chromium, token stream (`tokens`), `connect()` vs fetch + eventsource-parser', was: '0.50x', kind: 'speed',
   measured: x(cr['tokens/tidings connect()']), num: cr['tokens/tidings connect()'],
@@ -240,8 +241,8 @@ target10({
 // The same peer fetching as tidings does: what is left of the difference is the parse and
 // delivery, not the cache mode.
 const peerNoStore = rowOf(browser.clients, 'tokens', CLIENT_PEER_NO_STORE);
-if (peerNoStore) {
-  const ratio = sane(peerNoStore.ms / rowOf(browser.clients, 'tokens', 'tidings connect()').ms, 'tokens/no-store peer ratio');
+if (peerNoStore && ours) {
+  const ratio = sane(peerNoStore.ms / ours.ms, 'tokens/no-store peer ratio');
   target10({
     figure: "Chromium, token stream, `connect()` vs fetch with `cache: 'no-store'` (tidings' fetch option) + eventsource-parser",
     was: '–', kind: 'speed', measured: x(ratio), num: ratio, peer: speedOf(peerNoStore),
@@ -286,7 +287,6 @@ for (const [workload, what] of [['tokens', 'token stream'], ['large', 'large eve
   const ratio = nr[`${workload}/tidings createParser`];
   target10({ figure: `Node ${node.node}, ${what}, \`createParser\` vs eventsource-parser + TextDecoder`, was: '–', kind: 'speed', measured: x(ratio), num: ratio, peer: speedOf(rowOf(node.rows, workload, PARSER_PEER)), floorNum: floorOf(node.rows, workload, PARSER_PEER, PARSER_FLOOR), target: '–' });
 }
-const ours = rowOf(browser.clients, 'tokens', 'tidings connect()');
 for (const peer of ['@microsoft/fetch-event-source', 'native EventSource']) {
   const theirs = rowOf(browser.clients, 'tokens', peer);
   if (!ours || !theirs) {

@@ -29,6 +29,8 @@ window.benchParsers = async ({ smoke, runs }) => {
 const CLIENT_FLOOR = 'fetch + TextDecoder, read only (floor)';
 const CLIENT_FLOOR_NO_STORE = "fetch (cache: 'no-store') + TextDecoder, read only (tidings' floor)";
 const PEER_NO_STORE = "eventsource-parser + fetch (cache: 'no-store') + TextDecoder";
+/** The clients that are floors: no events, the whole body instead. */
+const FLOORS = new Set([CLIENT_FLOOR, CLIENT_FLOOR_NO_STORE]);
 
 /** Reads a stream's body to its end and decodes it, nothing else (the floors). */
 async function readOnly(url, init) {
@@ -182,7 +184,7 @@ window.benchClients = async ({ files, runs }) => {
         const result = await withTimeout(run(url, workload.events), `${name} on ${workload.name}`);
         const ms = performance.now() - start;
         if (round > 0) times[name].push(ms);
-        if (name === CLIENT_FLOOR || name === CLIENT_FLOOR_NO_STORE) {
+        if (FLOORS.has(name)) {
           // No events and not the data length; all of the body instead.
           if (result.bytes !== workload.bytes) throw new Error(`${name}: ${result.bytes} bytes, expected ${workload.bytes}`);
           continue;
@@ -200,7 +202,7 @@ window.benchClients = async ({ files, runs }) => {
         title: workload.title,
         impl: name,
         bytes: workload.bytes,
-        events: name === CLIENT_FLOOR || name === CLIENT_FLOOR_NO_STORE ? 0 : workload.events,
+        events: FLOORS.has(name) ? 0 : workload.events,
         runs,
         ms: median(times[name]),
         msAll: times[name].map((t) => Math.round(t * 10) / 10),
