@@ -220,7 +220,11 @@ async fn resume_id_survives_events_without_ids(transport: Transport) {
             "/sse/ticks?count=10&interval_ms=0&ids=0&session={session}"
         )))
         .transport(transport)
-        .initial_last_event_id("6"),
+        .initial_last_event_id("6")
+        // The stream ends after its three events. No reconnect within the test: with the
+        // default policy's full jitter the first retry can come within milliseconds, and its
+        // events (7, 8, 9 again, resumed from the same ID) then arrived before the check.
+        .policy(fast_policy(60_000)),
     );
     rec.wait_until(|s| s.events.len() >= 3).await;
     let seen = rec.seen();
